@@ -1,0 +1,74 @@
+// The CLI's side of the socket; Beast stays inside this file and
+// http_server.cpp.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "gorae/base/build_info.hpp"
+#include "gorae/http/client.hpp"
+
+namespace gorae::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using local = net::local::stream_protocol;
+
+}  // namespace
+
+struct Client::Impl {
+  net::io_context ioc;
+  local::socket socket{ioc};
+  beast::flat_buffer buffer;
+};
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+Client::~Client() = default;
+
+Result<Client> Client::connect(const HostUri& host) {
+  if (host.kind != HostUri::Kind::unix_socket)
+    return fail(Errc::invalid_argument,
+                host.text() + ": the client speaks unix sockets only (tcp arrives in chapter 07)");
+  auto impl = std::make_unique<Impl>();
+  beast::error_code ec;
+  impl->socket.connect(local::endpoint(host.path), ec);
+  if (ec) return fail(Errc::unavailable, "connect to " + host.text() + ": " + ec.message());
+  return Client(std::move(impl));
+}
+
+Result<ClientResponse> Client::request(std::string_view method, std::string_view target,
+                                       std::string body, std::string_view content_type) {
+  bhttp::request<bhttp::string_body> message;
+  message.method_string(method);
+  message.target(target);
+  message.version(11);
+  message.set(bhttp::field::host, "gorae");
+  message.set(bhttp::field::user_agent, std::string("gorae-cli/") + build_info::kVersion);
+  if (!body.empty()) message.set(bhttp::field::content_type, content_type);
+  message.body() = std::move(body);
+  message.keep_alive(true);
+  message.prepare_payload();
+
+  beast::error_code ec;
+  bhttp::write(impl_->socket, message, ec);
+  if (ec) return fail(Errc::unavailable, "send request: " + ec.message());
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(boost::none);
+  if (method == "HEAD") parser.skip(true);
+  bhttp::read(impl_->socket, impl_->buffer, parser, ec);
+  if (ec) return fail(Errc::unavailable, "read response: " + ec.message());
+
+  auto response = parser.release();
+  ClientResponse result;
+  result.status = static_cast<int>(response.result_int());
+  for (const auto& field : response)
+    result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  result.body = std::move(response.body());
+  return result;
+}
+
+}  // namespace gorae::http

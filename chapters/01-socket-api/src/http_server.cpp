@@ -1,0 +1,276 @@
+// The only translation unit (with http_client.cpp) that compiles Beast: the
+// rest of gorae sees api::Request and api::Response.
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "gorae/api/error.hpp"
+#include "gorae/base/log.hpp"
+#include "gorae/http/server.hpp"
+
+namespace gorae::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using local = net::local::stream_protocol;
+using Stream = beast::basic_stream<local, net::any_io_executor, beast::unlimited_rate_policy>;
+
+class Session;
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(const api::Router& r, ServerOptions o) : router(r), options(o) {}
+  // Sessions still queued in the io_context unregister themselves while it
+  // is destroyed, so the registry (declared before ioc) must outlive it.
+  ~Impl() { grace_timer.reset(); }
+
+  void accept(local::acceptor& acceptor);
+  void add_session(const std::shared_ptr<Session>& session);
+  void remove_session(Session* session);
+  void begin_shutdown();
+
+  const api::Router& router;
+  ServerOptions options;
+
+  std::mutex mutex;  // guards sessions, stopping and grace_timer
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  bool stopping = false;
+  std::optional<net::steady_timer> grace_timer;
+
+  net::io_context ioc;
+  std::vector<std::unique_ptr<local::acceptor>> acceptors;
+};
+
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// One connection: read a request, answer it, repeat (keep-alive). Requests
+// already in the buffer are read next, which is all pipelining needs. Every
+// step runs on the connection's strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(local::socket socket, Server::Impl& server)
+      : stream_(std::move(socket)), server_(server) {}
+  ~Session() { server_.remove_session(this); }
+
+  void start(bool stopping) {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this(), stopping] {
+      self->stopping_ = stopping;
+      self->do_read();
+    });
+  }
+
+  // Idle connections close now; a request in progress finishes first.
+  // The flag is set at once so that a request being handled right now
+  // already answers with "Connection: close".
+  void shutdown() {
+    stopping_ = true;
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->reading_) self->stream_.cancel();
+    });
+  }
+
+ private:
+  void do_read() {
+    if (stopping_) return do_close();
+    parser_.emplace();
+    parser_->header_limit(server_.options.header_limit);
+    parser_->body_limit(server_.options.body_limit);
+    stream_.expires_after(server_.options.read_timeout);
+    reading_ = true;
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    reading_ = false;
+    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == beast::error::timeout)
+      return do_close();
+    if (ec == bhttp::error::body_limit)
+      return write_error(413, "request body is larger than the limit of " +
+                                  std::to_string(server_.options.body_limit) + " bytes");
+    if (ec == bhttp::error::header_limit)
+      return write_error(431, "request header fields are larger than the limit of " +
+                                  std::to_string(server_.options.header_limit) + " bytes");
+    // Every other parser error (garbage, a bad Content-Length, a body cut
+    // short by a half-close) gets a 400 before the connection closes.
+    if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category())
+      return write_error(400, "malformed HTTP request: " + ec.message());
+    if (ec) return do_close();
+    try {
+      handle(parser_->release());
+    } catch (const std::exception& error) {
+      GORAE_LOG_ERROR("answering a request failed: %s", error.what());
+      do_close();
+    }
+  }
+
+  void handle(bhttp::request<bhttp::string_body> message) {
+    auto request = api::Request::from_target(std::string(message.method_string()),
+                                             std::string(message.target()));
+    for (const auto& field : message)
+      request.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+    request.body = std::move(message.body());
+    api::Response response = server_.router.dispatch(request);
+    GORAE_LOG_DEBUG("%s %s -> %d", request.method.c_str(), request.target.c_str(),
+                    response.status);
+    if (message.method() == bhttp::verb::head) response.body.clear();
+    send(std::move(response), message.keep_alive() && !stopping_);
+  }
+
+  void write_error(int status, const std::string& message) {
+    auto response = api::error_response(status, message);
+    api::Router::add_common_headers(response);
+    send(std::move(response), false);
+  }
+
+  void send(api::Response response, bool keep_alive) {
+    response_.clear();
+    response_.result(static_cast<unsigned>(response.status));
+    response_.version(11);
+    for (auto& [name, value] : response.headers) response_.set(name, value);
+    response_.body() = std::move(response.body);
+    response_.keep_alive(keep_alive);
+    response_.prepare_payload();
+    stream_.expires_after(server_.options.write_timeout);
+    bhttp::async_write(stream_, response_,
+                       beast::bind_front_handler(&Session::on_write, shared_from_this(),
+                                                 keep_alive));
+  }
+
+  void on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+    if (ec || !keep_alive) return do_close();
+    do_read();
+  }
+
+  void do_close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(local::socket::shutdown_send, ignored);
+  }
+
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> response_;
+  Server::Impl& server_;
+  bool reading_ = false;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace
+
+void Server::Impl::accept(local::acceptor& acceptor) {
+  acceptor.async_accept(net::make_strand(ioc), [this, &acceptor](beast::error_code ec,
+                                                                 local::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+    if (ec) {
+      // EMFILE and friends: wait a little instead of spinning on the error.
+      GORAE_LOG_WARN("accept: %s", ec.message().c_str());
+      auto timer = std::make_shared<net::steady_timer>(acceptor.get_executor(),
+                                                       std::chrono::milliseconds(100));
+      timer->async_wait([this, &acceptor, timer](beast::error_code) {
+        if (acceptor.is_open()) accept(acceptor);
+      });
+      return;
+    }
+    add_session(std::make_shared<Session>(std::move(socket), *this));
+    accept(acceptor);
+  });
+}
+
+void Server::Impl::add_session(const std::shared_ptr<Session>& session) {
+  bool now_stopping;
+  {
+    std::lock_guard lock(mutex);
+    sessions.emplace(session.get(), session);
+    now_stopping = stopping;
+  }
+  session->start(now_stopping);
+}
+
+void Server::Impl::remove_session(Session* session) {
+  std::lock_guard lock(mutex);
+  sessions.erase(session);
+  if (stopping && sessions.empty() && grace_timer) grace_timer->cancel();
+}
+
+void Server::Impl::begin_shutdown() {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(mutex);
+    if (stopping) return;
+    stopping = true;
+    for (auto& [raw, weak] : sessions)
+      if (auto session = weak.lock()) live.push_back(std::move(session));
+    if (!live.empty()) {
+      grace_timer.emplace(ioc, options.shutdown_grace);
+      grace_timer->async_wait([this](beast::error_code ec) {
+        if (ec) return;  // cancelled: every connection finished in time
+        GORAE_LOG_WARN("shutdown grace of %lld ms ran out; closing remaining connections",
+                       static_cast<long long>(options.shutdown_grace.count()));
+        ioc.stop();
+      });
+    }
+  }
+  for (auto& acceptor : acceptors) {
+    net::post(acceptor->get_executor(), [raw = acceptor.get()] {
+      beast::error_code ignored;
+      raw->close(ignored);
+    });
+  }
+  for (auto& session : live) session->shutdown();
+}
+
+Server::Server(const api::Router& router, ServerOptions options)
+    : impl_(std::make_unique<Impl>(router, options)) {}
+
+Server::~Server() = default;
+
+Status Server::add_listener(Listener listener) {
+  auto acceptor = std::make_unique<local::acceptor>(net::make_strand(impl_->ioc));
+  beast::error_code ec;
+  acceptor->assign(local(), listener.fd.get(), ec);
+  if (ec) return fail(Errc::system, "serve " + listener.description + ": " + ec.message());
+  (void)listener.fd.release();  // the acceptor owns it now
+  impl_->accept(*acceptor);
+  impl_->acceptors.push_back(std::move(acceptor));
+  return {};
+}
+
+void Server::run() {
+  unsigned count = impl_->options.threads ? impl_->options.threads
+                                          : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> extra;
+  for (unsigned i = 1; i < count; ++i) extra.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& thread : extra) thread.join();
+}
+
+void Server::stop() {
+  net::post(impl_->ioc, [impl = impl_.get()] { impl->begin_shutdown(); });
+}
+
+}  // namespace gorae::http

@@ -1,0 +1,173 @@
+#include "gorae/api/router.hpp"
+
+#include <algorithm>
+
+#include "gorae/api/error.hpp"
+#include "gorae/base/build_info.hpp"
+
+namespace gorae::api {
+namespace {
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> segments;
+  if (path.empty() || path == "/") return segments;
+  std::size_t start = path[0] == '/' ? 1 : 0;
+  while (true) {
+    auto slash = path.find('/', start);
+    segments.emplace_back(path.substr(start, slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return segments;
+}
+
+bool is_capture(const std::string& segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+bool is_greedy(const std::string& segment) {
+  return is_capture(segment) && segment[segment.size() - 2] == '*';
+}
+std::string capture_name(const std::string& segment) {
+  return segment.substr(1, segment.size() - (is_greedy(segment) ? 3 : 2));
+}
+
+// Backtracking match of pattern[p..] against path[s..]; a greedy capture
+// tries the longest run first so "/images/a/b/json" gives name = "a/b".
+bool match(const std::vector<std::string>& pattern, std::size_t p,
+           const std::vector<std::string>& path, std::size_t s, Request::Pairs& params) {
+  if (p == pattern.size()) return s == path.size();
+  if (s == path.size()) return false;
+  const std::string& segment = pattern[p];
+  if (!is_capture(segment)) return segment == path[s] && match(pattern, p + 1, path, s + 1, params);
+  if (path[s].empty()) return false;
+  if (!is_greedy(segment)) {
+    params.emplace_back(capture_name(segment), path[s]);
+    if (match(pattern, p + 1, path, s + 1, params)) return true;
+    params.pop_back();
+    return false;
+  }
+  for (std::size_t end = path.size(); end > s; --end) {
+    std::string joined = path[s];
+    for (std::size_t i = s + 1; i < end; ++i) joined += "/" + path[i];
+    params.emplace_back(capture_name(segment), joined);
+    if (match(pattern, p + 1, path, end, params)) return true;
+    params.pop_back();
+  }
+  return false;
+}
+
+// Literal segments beat single captures, which beat greedy ones.
+std::vector<int> specificity(const std::vector<std::string>& pattern) {
+  std::vector<int> score;
+  for (const auto& segment : pattern) score.push_back(is_greedy(segment) ? 0 : is_capture(segment) ? 1 : 2);
+  return score;
+}
+
+bool is_api_host(std::string_view host) {
+  return host.empty() || host == "localhost" || host == "docker" ||
+         host == "api.moby.localhost" || host.find('.') != std::string_view::npos ||
+         host.find(':') != std::string_view::npos;
+}
+
+Response version_error(const std::string& version) {
+  auto parsed = ApiVersion::parse(version);
+  if (parsed && *parsed > kCurrentApiVersion) {
+    return error_response(400, "client version " + version +
+                                   " is too new. Maximum supported API version is " +
+                                   kCurrentApiVersion.text());
+  }
+  // dockerd answers this one in plain text; the docker CLI shows it verbatim.
+  return Response::text(400, "client version " + version +
+                                 " is too old. Minimum supported API version is " +
+                                 kMinimumApiVersion.text() +
+                                 ", please upgrade your client to a newer version\n");
+}
+
+}  // namespace
+
+void Router::add(std::string_view method, std::string_view pattern, Handler handler) {
+  Route route{std::string(method), split_path(pattern), std::move(handler)};
+  for (auto& existing : routes_) {
+    if (existing.method == route.method && existing.segments == route.segments) {
+      existing = std::move(route);
+      return;
+    }
+  }
+  routes_.push_back(std::move(route));
+}
+
+const Router::Route* Router::find(std::string_view method, std::string_view path,
+                                  Request::Pairs& params, bool& path_known) const {
+  auto segments = split_path(path);
+  const Route* best = nullptr;
+  std::vector<int> best_score;
+  for (const auto& route : routes_) {
+    Request::Pairs captured;
+    if (!match(route.segments, 0, segments, 0, captured)) continue;
+    path_known = true;
+    if (route.method != method) continue;
+    auto score = specificity(route.segments);
+    if (!best || score > best_score) {
+      best = &route;
+      best_score = std::move(score);
+      params = std::move(captured);
+    }
+  }
+  return best;
+}
+
+Response Router::dispatch(Request& request) const {
+  Response response;
+  try {
+    auto split = split_version_prefix(request.path);
+    auto version = split.version ? ApiVersion::parse(*split.version) : std::nullopt;
+    if (version && (*version > kCurrentApiVersion || *version < kMinimumApiVersion)) {
+      response = version_error(*split.version);
+    } else {
+      if (version) request.version = *version;
+      request.path = std::move(split.path);
+      bool path_known = false;
+      const Route* route = find(request.method, request.path, request.params, path_known);
+      // dockerd answers a known path with the wrong method as it answers an
+      // unknown path: 404 "page not found".
+      response = route ? route->handler(request) : not_found(request);
+    }
+  } catch (const Error& error) {
+    response = error_response(error.status(), error.what());
+  } catch (const std::exception& error) {
+    response = error_response(500, error.what());
+  }
+  add_common_headers(response);
+  return response;
+}
+
+Response Router::not_found(const Request& request) const {
+  // `curl --unix-socket S http:/version` sends "GET /" with "Host: version"
+  // (the article's form predates curl's stricter URL parser). When the host
+  // name glued back onto the path would have matched a route, say so.
+  const std::string* host = request.header("host");
+  if (host && !is_api_host(*host)) {
+    std::string guess = "/" + *host + (request.path == "/" ? "" : request.path);
+    Request::Pairs ignored;
+    bool known = false;
+    find("GET", split_version_prefix(guess).path, ignored, known);
+    if (known) {
+      auto question = request.target.find('?');
+      std::string query = question == std::string::npos ? "" : request.target.substr(question);
+      return error_response(404, "page not found (curl read \"" + *host +
+                                     "\" as a host name: use http://localhost" + guess +
+                                     query + ")");
+    }
+  }
+  return error_response(404, "page not found");
+}
+
+void Router::add_common_headers(Response& response) {
+  static const std::string server = std::string("gorae/") + build_info::kVersion + " (linux)";
+  response.set_header("Api-Version", kCurrentApiVersion.text());
+  response.set_header("Docker-Experimental", "false");
+  response.set_header("Ostype", "linux");
+  response.set_header("Server", server);
+}
+
+}  // namespace gorae::api

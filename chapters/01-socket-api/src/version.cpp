@@ -1,0 +1,38 @@
+#include "gorae/api/version.hpp"
+
+#include <charconv>
+
+namespace gorae::api {
+namespace {
+
+bool parse_number(std::string_view text, int& out) {
+  if (text.empty() || text.size() > 6) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace
+
+std::string ApiVersion::text() const {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+std::optional<ApiVersion> ApiVersion::parse(std::string_view text) {
+  auto dot = text.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  ApiVersion version;
+  if (!parse_number(text.substr(0, dot), version.major)) return std::nullopt;
+  if (!parse_number(text.substr(dot + 1), version.minor)) return std::nullopt;
+  return version;
+}
+
+VersionedPath split_version_prefix(std::string_view path) {
+  if (path.size() < 2 || path[0] != '/' || path[1] != 'v') return {std::nullopt, std::string(path)};
+  auto end = path.find('/', 1);
+  std::string_view segment = path.substr(2, end == std::string_view::npos ? end : end - 2);
+  if (!ApiVersion::parse(segment)) return {std::nullopt, std::string(path)};
+  std::string rest = end == std::string_view::npos ? "/" : std::string(path.substr(end));
+  return {std::string(segment), rest};
+}
+
+}  // namespace gorae::api

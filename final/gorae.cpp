@@ -1,0 +1,7 @@
+// gorae: the command line client, with every chapter's commands.
+#include "gorae/cli/cli.hpp"
+
+int main(int argc, char** argv) {
+  return gorae::cli::main(argc, argv,
+                          {gorae::cli::install_system_commands, gorae::cli::install_doctor_command});
+}
