@@ -3,7 +3,7 @@
 add_library(gorae_warnings INTERFACE)
 target_compile_options(gorae_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-  -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference -Wformat=2
+  -Wcast-align -Wunused -Woverloaded-virtual -Wformat=2
   $<$<BOOL:${GORAE_WERROR}>:-Werror>)
 
 if(GORAE_SANITIZE)

@@ -73,6 +73,15 @@ std::string RawConnection::read_response(std::chrono::milliseconds timeout) {
   return response;
 }
 
+std::string RawConnection::read_head(std::chrono::milliseconds timeout) {
+  std::size_t head_end;
+  while ((head_end = buffer_.find("\r\n\r\n")) == std::string::npos)
+    if (!fill(timeout)) return {};
+  std::string head = buffer_.substr(0, head_end + 4);
+  buffer_.erase(0, head_end + 4);
+  return head;
+}
+
 bool RawConnection::closed_by_peer(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -137,8 +137,8 @@ class Session : public std::enable_shared_from_this<Session> {
     api::Response response = server_.router.dispatch(request);
     GORAE_LOG_DEBUG("%s %s -> %d", request.method.c_str(), request.target.c_str(),
                     response.status);
-    if (message.method() == bhttp::verb::head) response.body.clear();
-    send(std::move(response), message.keep_alive() && !stopping_);
+    send(std::move(response), message.keep_alive() && !stopping_,
+         message.method() == bhttp::verb::head);
   }
 
   void write_error(int status, const std::string& message) {
@@ -147,14 +147,20 @@ class Session : public std::enable_shared_from_this<Session> {
     send(std::move(response), false);
   }
 
-  void send(api::Response response, bool keep_alive) {
+  // A HEAD answer carries the length the GET answer would have, and no body.
+  void send(api::Response response, bool keep_alive, bool head = false) {
     response_.clear();
     response_.result(static_cast<unsigned>(response.status));
     response_.version(11);
     for (auto& [name, value] : response.headers) response_.set(name, value);
-    response_.body() = std::move(response.body);
     response_.keep_alive(keep_alive);
-    response_.prepare_payload();
+    if (head) {
+      response_.body().clear();
+      response_.content_length(response.body.size());
+    } else {
+      response_.body() = std::move(response.body);
+      response_.prepare_payload();
+    }
     stream_.expires_after(server_.options.write_timeout);
     bhttp::async_write(stream_, response_,
                        beast::bind_front_handler(&Session::on_write, shared_from_this(),

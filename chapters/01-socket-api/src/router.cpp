@@ -77,10 +77,12 @@ Response version_error(const std::string& version) {
                                    kCurrentApiVersion.text());
   }
   // dockerd answers this one in plain text; the docker CLI shows it verbatim.
-  return Response::text(400, "client version " + version +
-                                 " is too old. Minimum supported API version is " +
-                                 kMinimumApiVersion.text() +
-                                 ", please upgrade your client to a newer version\n");
+  auto response = Response::text(400, "client version " + version +
+                                          " is too old. Minimum supported API version is " +
+                                          kMinimumApiVersion.text() +
+                                          ", please upgrade your client to a newer version\n");
+  response.set_header("X-Content-Type-Options", "nosniff");
+  return response;
 }
 
 }  // namespace

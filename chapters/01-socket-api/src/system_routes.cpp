@@ -136,8 +136,8 @@ json SystemInfo::info() const {
 }
 
 void install_system_routes(Router& router, std::shared_ptr<const SystemInfo> system) {
-  auto ping = [](Request&) {
-    auto response = Response::text(200, "OK");
+  auto ping = [](Request& request) {
+    auto response = Response::text(200, request.method == "HEAD" ? "" : "OK");
     response.set_header("Cache-Control", "no-cache, no-store, must-revalidate");
     response.set_header("Pragma", "no-cache");
     return response;

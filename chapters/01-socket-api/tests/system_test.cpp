@@ -33,7 +33,7 @@ TEST_F(SystemRoutesTest, PingSaysOkWithDockersHeaders) {
   for (const char* method : {"GET", "HEAD"}) {
     auto response = get(method, "/_ping");
     EXPECT_EQ(response.status, 200);
-    EXPECT_EQ(response.body, "OK");
+    EXPECT_EQ(response.body, std::string(method) == "GET" ? "OK" : "");
     EXPECT_EQ(*response.header("Api-Version"), "1.41");
     EXPECT_EQ(*response.header("Ostype"), "linux");
     EXPECT_EQ(*response.header("Cache-Control"), "no-cache, no-store, must-revalidate");

@@ -40,7 +40,7 @@ struct Request {
   const std::string& param(std::string_view name) const;
 };
 
-/// Decodes %XX escapes (and '+' as space when `plus_is_space`).
+/// Decodes `%XX` escapes (and '+' as space when `plus_is_space`).
 std::string percent_decode(std::string_view text, bool plus_is_space);
 
 }  // namespace gorae::api

@@ -43,6 +43,8 @@ class RawConnection {
   /// Reads one response (head + Content-Length or chunked body); empty when the
   /// peer closed or nothing arrived within the timeout.
   std::string read_response(std::chrono::milliseconds timeout = 5s);
+  /// Reads only a response head (up to the blank line), for HEAD requests.
+  std::string read_head(std::chrono::milliseconds timeout = 5s);
   /// True when the peer has closed (read returns 0) within the timeout.
   bool closed_by_peer(std::chrono::milliseconds timeout = 5s);
 
