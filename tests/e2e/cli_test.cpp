@@ -133,22 +133,34 @@ int lines_starting(const std::string& text, const std::string& prefix) {
   return count;
 }
 
-TEST(CliTest, DoctorExitStatusMatchesItsReport) {
-  auto result = gorae("", "doctor");
+// The summary counts the tagged lines, and the exit status is non-zero
+// exactly when a required check is missing.
+void expect_consistent_doctor(const CommandResult& result) {
   const std::string& out = result.output;
   std::smatch summary;
-  ASSERT_TRUE(std::regex_search(out, summary,
-                                std::regex(R"(\ndoctor: (\d+) ok, (\d+) warnings?, (\d+) missing\n)")))
+  ASSERT_TRUE(std::regex_search(
+      out, summary, std::regex(R"(\ndoctor: (\d+) ok, (\d+) warnings?, (\d+) missing\n)")))
       << out;
   int missing = lines_starting(out, "[MISS]");
   EXPECT_EQ(lines_starting(out, "[ ok ]"), std::stoi(summary[1])) << out;
   EXPECT_EQ(lines_starting(out, "[warn]"), std::stoi(summary[2])) << out;
   EXPECT_EQ(missing, std::stoi(summary[3])) << out;
-  if (missing > 0) {
-    EXPECT_NE(result.exit_code, 0) << out;
-  } else {
-    EXPECT_EQ(result.exit_code, 0) << out;
-  }
+  EXPECT_EQ(result.exit_code, missing > 0 ? 1 : 0) << out;
+}
+
+TEST(CliTest, DoctorExitStatusMatchesItsReport) {
+  expect_consistent_doctor(gorae("", "doctor"));
+}
+
+// A healthy host would never exercise the failing path: hide overlayfs from
+// the doctor in a private mount namespace (the runner's mounts are untouched).
+TEST(CliTest, DoctorFailsWhenARequiredCheckIsMissing) {
+  if (run_command("unshare -m true").exit_code != 0)
+    GTEST_SKIP() << "cannot create a mount namespace (needs root)";
+  auto result = run_command("unshare -m sh -c 'mount --bind /dev/null /proc/filesystems && "
+                            "exec " GORAE_CLI_PATH " doctor'");
+  EXPECT_NE(result.output.find("[MISS]    overlayfs"), std::string::npos) << result.output;
+  expect_consistent_doctor(result);
 }
 
 }  // namespace

@@ -47,6 +47,15 @@ bool exited_with(const std::optional<int>& status, bool success) {
   return status && WIFEXITED(*status) && (WEXITSTATUS(*status) == 0) == success;
 }
 
+// Starts goraed and expects it to exit non-zero within 5 s, saying `why`.
+void expect_refusal(const TempDir& dir, const std::vector<std::string>& hosts,
+                    const std::string& why, const std::vector<std::string>& env = {}) {
+  Subprocess daemon(goraed(dir, hosts), env, dir.file("log"));
+  EXPECT_TRUE(exited_with(daemon.wait(5s), false)) << "goraed did not fail within 5 s";
+  std::string log = read_file(dir.file("log"));
+  EXPECT_NE(log.find(why), std::string::npos) << log;
+}
+
 RawResponse get(const std::string& socket, const std::string& target) {
   RawConnection connection(socket);
   connection.send("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
@@ -86,13 +95,11 @@ class ActivatedDaemon {
     int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(out, 1);
     ::dup2(out, 2);
+    if (out > 2) ::close(out);
     if (listen_fd != 3 && (::dup2(listen_fd, 3) != 3 || ::close(listen_fd) != 0)) _exit(126);
     ::fcntl(3, F_SETFD, 0);  // dup2 onto itself would keep FD_CLOEXEC
     ::setenv("LISTEN_FDS", "1", 1);
     ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::execv(args[0], args.data());
     _exit(127);
   }
@@ -169,35 +176,44 @@ TEST(DaemonProcessTest, RefusesASocketALiveDaemonAnswersOn) {
   ASSERT_TRUE(wait_for_ping(socket)) << read_file(dir.file("log"));
 
   // Its own state dirs and pidfile, so only the socket is in dispute.
-  Subprocess second(goraed(other, {"unix://" + socket}), {}, other.file("log"));
-  auto status = second.wait(5s);
-  EXPECT_TRUE(exited_with(status, false)) << "the second daemon did not fail within 5 s";
-  EXPECT_NE(read_file(other.file("log")).find("unix://" + socket), std::string::npos)
-      << read_file(other.file("log"));
+  expect_refusal(other, {"unix://" + socket}, "unix://" + socket);
   EXPECT_TRUE(wait_for_ping(socket, 2s)) << "the first daemon lost its socket";
 }
 
-TEST(DaemonProcessTest, ReplacesAStaleSocketFile) {
+// What a crashed daemon leaves behind: a socket file nobody listens on and a
+// pidfile naming a dead process. The next daemon takes both over.
+TEST(DaemonProcessTest, TakesOverAStaleSocketAndPidfile) {
   TempDir dir;
-  std::string socket = dir.file("api.sock");
+  std::string socket = dir.file("api.sock"), pidfile = dir.file("goraed.pid");
   int fd = bound_socket(socket, false);
   ASSERT_GE(fd, 0);
-  ::close(fd);  // what a crashed daemon leaves: the file, with nobody behind it
+  ::close(fd);
   ASSERT_FALSE(RawConnection(socket).connected());
+  pid_t dead = ::fork();
+  if (dead == 0) _exit(0);
+  ::waitpid(dead, nullptr, 0);
+  std::ofstream(pidfile) << dead << "\n";
 
   Subprocess daemon(goraed(dir, {"unix://" + socket}), {}, dir.file("log"));
   EXPECT_TRUE(wait_for_ping(socket)) << read_file(dir.file("log"));
+  EXPECT_EQ(std::atol(read_file(pidfile).c_str()), daemon.pid());
+}
+
+TEST(DaemonProcessTest, RefusesAPidfileNamingALiveProcess) {
+  TempDir dir;
+  std::string pidfile = dir.file("goraed.pid"), mine = std::to_string(::getpid()) + "\n";
+  std::ofstream(pidfile) << mine;  // this test process, alive for sure
+  expect_refusal(dir, {"unix://" + dir.file("api.sock")}, pidfile);
+  EXPECT_EQ(read_file(pidfile), mine);
+  EXPECT_FALSE(fs::exists(dir.file("api.sock")));
 }
 
 TEST(DaemonProcessTest, DoesNotDeleteARegularFileAtTheSocketPath) {
   TempDir dir;
   std::string path = dir.file("api.sock");
   std::ofstream(path) << "precious\n";
-  Subprocess daemon(goraed(dir, {"unix://" + path}), {}, dir.file("log"));
-  EXPECT_TRUE(exited_with(daemon.wait(5s), false));
+  expect_refusal(dir, {"unix://" + path}, "not a socket");
   EXPECT_EQ(read_file(path), "precious\n");
-  EXPECT_NE(read_file(dir.file("log")).find("not a socket"), std::string::npos)
-      << read_file(dir.file("log"));
 }
 
 TEST(DaemonProcessTest, ServesSocketsPassedBySystemd) {
@@ -221,11 +237,7 @@ TEST(DaemonProcessTest, FailsOnFdHostWithoutActivatedSockets) {
       {}, {"LISTEN_PID=1", "LISTEN_FDS=1"}};  // the second is meant for another process
   for (const auto& env : environments) {
     TempDir dir;
-    Subprocess daemon(goraed(dir, {"fd://"}), env, dir.file("log"));
-    EXPECT_TRUE(exited_with(daemon.wait(5s), false));
-    EXPECT_NE(read_file(dir.file("log")).find("no sockets found via socket activation"),
-              std::string::npos)
-        << read_file(dir.file("log"));
+    expect_refusal(dir, {"fd://"}, "no sockets found via socket activation", env);
   }
 }
 
@@ -253,10 +265,7 @@ TEST(DaemonProcessTest, ClosesIdleConnectionsAndExitsPromptlyOnSigterm) {
 
 TEST(DaemonProcessTest, RefusesTcpHostsUntilChapter07) {
   TempDir dir;
-  Subprocess daemon(goraed(dir, {"tcp://127.0.0.1:2376"}), {}, dir.file("log"));
-  EXPECT_TRUE(exited_with(daemon.wait(5s), false));
-  EXPECT_NE(read_file(dir.file("log")).find("chapter 07"), std::string::npos)
-      << read_file(dir.file("log"));
+  expect_refusal(dir, {"tcp://127.0.0.1:2376"}, "chapter 07");
 }
 
 TEST(DaemonProcessTest, AnswersVersionPrefixesLikeDockerd) {
