@@ -9,7 +9,7 @@ void install_doctor_command(CLI::App& app, Context& context) {
   app.add_subcommand("doctor", "Check that this host can run the engine (no daemon needed)")
       ->callback([&context] {
         int status = doctor::run(context.doctor_checks, doctor::Host{}, context.out);
-        if (status != 0) throw Failure(status, "doctor: this host is missing what the engine needs");
+        if (status != 0) throw Failure(status, "");  // the report already says why
       });
 }
 

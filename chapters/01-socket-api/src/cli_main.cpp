@@ -55,7 +55,7 @@ int main(int argc, char** argv, const std::vector<CommandInstaller>& installers)
     return app.exit(error);
   } catch (const Failure& failure) {
     std::cout.flush();
-    std::cerr << failure.what() << "\n";
+    if (*failure.what()) std::cerr << failure.what() << "\n";
     return failure.exit_code();
   }
   return 0;

@@ -44,9 +44,6 @@ Result<std::vector<http::Listener>> open_listeners(std::vector<std::string> host
   std::optional<std::vector<int>> activated;  // taken once, on the first fd:// host
   for (const auto& text : hosts) {
     GORAE_ASSIGN_OR_RETURN(auto uri, http::parse_host_uri(text));
-    if (uri.kind == http::HostUri::Kind::tcp)
-      return fail(Errc::invalid_argument,
-                  text + ": TCP listeners come with mutual TLS in chapter 07 (tls-remote)");
     if (uri.kind == http::HostUri::Kind::unix_socket) {
       GORAE_ASSIGN_OR_RETURN(auto listener, http::listen_unix(uri.path));
       files.add(listener.socket_path);
@@ -65,11 +62,26 @@ Result<std::vector<http::Listener>> open_listeners(std::vector<std::string> host
   return listeners;
 }
 
-Status make_root(const std::string& path, std::filesystem::perms perms) {
+// Creates a root directory and returns its absolute, symlink-free path, as
+// dockerd reports DockerRootDir.
+Result<std::string> make_root(const std::string& path, std::filesystem::perms perms) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
   if (ec) return fail(Errc::system, "create " + path + ": " + ec.message());
   std::filesystem::permissions(path, perms, ec);
+  auto canonical = std::filesystem::canonical(path, ec);
+  if (ec) return fail(Errc::system, "resolve " + path + ": " + ec.message());
+  return canonical.string();
+}
+
+// Checks every -H before anything is created on disk.
+Status validate_hosts(const std::vector<std::string>& hosts) {
+  for (const auto& text : hosts) {
+    GORAE_ASSIGN_OR_RETURN(auto uri, http::parse_host_uri(text));
+    if (uri.kind == http::HostUri::Kind::tcp)
+      return fail(Errc::invalid_argument,
+                  text + ": TCP listeners come with mutual TLS in chapter 07 (tls-remote)");
+  }
   return {};
 }
 
@@ -85,11 +97,15 @@ sigset_t shutdown_signals() {
 
 }  // namespace
 
-Status run(const Options& options, const std::vector<Installer>& installers,
+Status run(const Options& given, const std::vector<Installer>& installers,
            const std::function<void(std::function<void()>)>& on_ready) {
   using std::filesystem::perms;
-  GORAE_TRY(make_root(options.data_root, perms::owner_all | perms::group_exec | perms::others_exec));
-  GORAE_TRY(make_root(options.exec_root, perms::owner_all));
+  GORAE_TRY(validate_hosts(given.hosts));
+  Options options = given;
+  GORAE_ASSIGN_OR_RETURN(options.data_root,
+                         make_root(given.data_root,
+                                   perms::owner_all | perms::group_exec | perms::others_exec));
+  GORAE_ASSIGN_OR_RETURN(options.exec_root, make_root(given.exec_root, perms::owner_all));
   GORAE_ASSIGN_OR_RETURN(auto pidfile, Pidfile::create(options.pidfile));
   GORAE_ASSIGN_OR_RETURN(auto id, load_or_create_engine_id(options.data_root));
 

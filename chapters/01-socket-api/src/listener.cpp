@@ -34,11 +34,16 @@ Status remove_stale_socket(const std::string& path, const sockaddr_un& address) 
   }
   if (!S_ISSOCK(info.st_mode))
     return fail(Errc::conflict, path + " exists and is not a socket; not replacing it");
-  base::UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  // Non-blocking, so a live daemon with a full backlog (EAGAIN) cannot hang
+  // the start-up. Only ECONNREFUSED proves that nobody listens any more.
+  base::UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!probe.valid()) return tl::unexpected(Error::from_errno("socket"));
-  if (::connect(probe.get(), as_sockaddr(address), sizeof address) == 0)
+  if (::connect(probe.get(), as_sockaddr(address), sizeof address) == 0 || errno == EAGAIN)
     return fail(Errc::conflict, "another daemon is already listening on unix://" + path +
                                     "; stop it or choose another -H");
+  if (errno != ECONNREFUSED)
+    return tl::unexpected(
+        Error::from_errno("cannot tell whether a daemon still listens on " + path));
   if (::unlink(path.c_str()) != 0 && errno != ENOENT)
     return tl::unexpected(Error::from_errno("remove stale socket " + path));
   return {};

@@ -1,6 +1,8 @@
 #include "gorae/api/router.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
 
 #include "gorae/api/error.hpp"
 #include "gorae/base/build_info.hpp"
@@ -69,9 +71,22 @@ bool is_api_host(std::string_view host) {
          host.find(':') != std::string_view::npos;
 }
 
-Response version_error(const std::string& version) {
-  auto parsed = ApiVersion::parse(version);
-  if (parsed && *parsed > kCurrentApiVersion) {
+// "1.30.2" → 1.30: the major and minor of an accepted dotted version.
+ApiVersion leading_version(std::string_view text) {
+  ApiVersion version{0, 0};
+  auto dot = text.find('.');
+  std::from_chars(text.data(), text.data() + text.substr(0, dot).size(), version.major);
+  if (dot != std::string_view::npos) {
+    std::string_view rest = text.substr(dot + 1);
+    std::from_chars(rest.data(), rest.data() + rest.size(), version.minor);
+  }
+  return version;
+}
+
+// The error for a version outside [minimum, current], or nullopt when it is
+// inside.
+std::optional<Response> version_error(const std::string& version) {
+  if (compare_versions(version, kCurrentApiVersion.text()) > 0) {
     return error_response(400, "client version " + version +
                                    " is too new. Maximum supported API version is " +
                                    kCurrentApiVersion.text());
@@ -82,7 +97,8 @@ Response version_error(const std::string& version) {
                                           kMinimumApiVersion.text() +
                                           ", please upgrade your client to a newer version\n");
   response.set_header("X-Content-Type-Options", "nosniff");
-  return response;
+  if (compare_versions(version, kMinimumApiVersion.text()) < 0) return response;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -122,11 +138,11 @@ Response Router::dispatch(Request& request) const {
   Response response;
   try {
     auto split = split_version_prefix(request.path);
-    auto version = split.version ? ApiVersion::parse(*split.version) : std::nullopt;
-    if (version && (*version > kCurrentApiVersion || *version < kMinimumApiVersion)) {
-      response = version_error(*split.version);
+    auto refusal = split.version ? version_error(*split.version) : std::nullopt;
+    if (refusal) {
+      response = std::move(*refusal);
     } else {
-      if (version) request.version = *version;
+      if (split.version) request.version = leading_version(*split.version);
       request.path = std::move(split.path);
       bool path_known = false;
       const Route* route = find(request.method, request.path, request.params, path_known);

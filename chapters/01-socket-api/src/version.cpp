@@ -6,7 +6,7 @@ namespace gorae::api {
 namespace {
 
 bool parse_number(std::string_view text, int& out) {
-  if (text.empty() || text.size() > 6) return false;
+  if (text.empty() || text.size() > 6 || text[0] < '0' || text[0] > '9') return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && end == text.data() + text.size();
 }
@@ -27,12 +27,30 @@ std::optional<ApiVersion> ApiVersion::parse(std::string_view text) {
 }
 
 VersionedPath split_version_prefix(std::string_view path) {
-  if (path.size() < 2 || path[0] != '/' || path[1] != 'v') return {std::nullopt, std::string(path)};
+  if (path.size() < 3 || path[0] != '/' || path[1] != 'v') return {std::nullopt, std::string(path)};
   auto end = path.find('/', 1);
   std::string_view segment = path.substr(2, end == std::string_view::npos ? end : end - 2);
-  if (!ApiVersion::parse(segment)) return {std::nullopt, std::string(path)};
+  if (segment.empty() || segment.find_first_not_of("0123456789.") != std::string_view::npos)
+    return {std::nullopt, std::string(path)};
   std::string rest = end == std::string_view::npos ? "/" : std::string(path.substr(end));
   return {std::string(segment), rest};
+}
+
+int compare_versions(std::string_view a, std::string_view b) {
+  while (!a.empty() || !b.empty()) {
+    auto next_part = [](std::string_view& text) {
+      auto dot = text.find('.');
+      std::string_view part = text.substr(0, dot);
+      text = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+      long value = 0;
+      std::from_chars(part.data(), part.data() + part.size(), value);
+      return value;
+    };
+    long left = next_part(a);
+    long right = next_part(b);
+    if (left != right) return left < right ? -1 : 1;
+  }
+  return 0;
 }
 
 }  // namespace gorae::api

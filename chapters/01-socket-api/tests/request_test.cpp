@@ -60,6 +60,15 @@ TEST(VersionTest, ParsesAndCompares) {
   EXPECT_FALSE(ApiVersion::parse("1.x"));
   EXPECT_FALSE(ApiVersion::parse("1.41.2"));
   EXPECT_FALSE(ApiVersion::parse(""));
+  EXPECT_FALSE(ApiVersion::parse("1.-1"));
+}
+
+TEST(VersionTest, ComparesPartByPart) {
+  EXPECT_LT(compare_versions("1.9", "1.10"), 0);
+  EXPECT_EQ(compare_versions("1.41.0", "1.41"), 0);
+  EXPECT_GT(compare_versions("1.41.1", "1.41"), 0);
+  EXPECT_LT(compare_versions("1", "1.24"), 0);
+  EXPECT_GT(compare_versions("2", "1.41"), 0);
 }
 
 TEST(VersionTest, SplitsPrefix) {
@@ -69,6 +78,10 @@ TEST(VersionTest, SplitsPrefix) {
   auto bare = split_version_prefix("/v1.24");
   EXPECT_EQ(bare.version, "1.24");
   EXPECT_EQ(bare.path, "/");
+  EXPECT_EQ(split_version_prefix("/v1/x").version, "1");
+  EXPECT_EQ(split_version_prefix("/v1.41.0/x").version, "1.41.0");
+  EXPECT_EQ(split_version_prefix("/v1.-1/x").version, std::nullopt);
+  EXPECT_EQ(split_version_prefix("/v/x").version, std::nullopt);
   auto none = split_version_prefix("/volumes/v1.2");
   EXPECT_EQ(none.version, std::nullopt);
   EXPECT_EQ(none.path, "/volumes/v1.2");

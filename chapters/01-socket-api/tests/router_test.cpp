@@ -117,6 +117,15 @@ TEST_F(RouterTest, RejectsTooOldVersionInPlainText) {
 
 TEST_F(RouterTest, NonVersionFirstSegmentIsAPath) {
   EXPECT_EQ(run(router, "GET", "/vabc/version").status, 404);
+  EXPECT_EQ(run(router, "GET", "/v1.-1/version").status, 404);
+}
+
+TEST_F(RouterTest, VersionsCompareAsDockerdDoes) {
+  EXPECT_EQ(run(router, "GET", "/v1.41.0/version").status, 200);
+  EXPECT_EQ(body_of(run(router, "GET", "/v1.30.2/containers/x/json"))["version"], "1.30");
+  EXPECT_EQ(run(router, "GET", "/v1/version").status, 400);       // 1 < 1.24
+  EXPECT_EQ(run(router, "GET", "/v1.41.1/version").status, 400);  // newer than 1.41
+  EXPECT_EQ(run(router, "GET", "/v2/version").status, 400);
 }
 
 TEST_F(RouterTest, EveryResponseCarriesApiVersionHeaders) {

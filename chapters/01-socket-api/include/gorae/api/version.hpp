@@ -30,8 +30,14 @@ struct VersionedPath {
   std::string path;                    ///< the rest, always starting with '/'
 };
 
-/// Splits "/v1.41/containers/json" into {"1.41", "/containers/json"}. A first
-/// segment that is not "v<digits>.<digits>" is part of the path.
+/// Splits "/v1.41/containers/json" into {"1.41", "/containers/json"}. Like
+/// dockerd's router, a first segment "v" + digits and dots is a version
+/// ("/v1/..." and "/v1.41.0/..." included); anything else is part of the path.
 VersionedPath split_version_prefix(std::string_view path);
+
+/// Compares dotted versions part by part as numbers, a missing part being 0
+/// (Go's versions.Compare): "1.9" < "1.10", "1.41.0" == "1.41".
+/// @return negative, zero or positive.
+int compare_versions(std::string_view a, std::string_view b);
 
 }  // namespace gorae::api
