@@ -28,7 +28,7 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using local = net::local::stream_protocol;
-using Stream = beast::basic_stream<local, net::any_io_executor, beast::unlimited_rate_policy>;
+using Clock = std::chrono::steady_clock;
 
 class Session;
 
@@ -38,20 +38,26 @@ struct Server::Impl {
   Impl(const api::Router& r, ServerOptions o) : router(r), options(o) {}
   // Sessions still queued in the io_context unregister themselves while it
   // is destroyed, so the registry (declared before ioc) must outlive it.
-  ~Impl() { grace_timer.reset(); }
+  ~Impl() {
+    grace_timer.reset();
+    sweeper.reset();
+  }
 
   void accept(local::acceptor& acceptor);
   void add_session(const std::shared_ptr<Session>& session);
   void remove_session(Session* session);
   void begin_shutdown();
+  void sweep();
+  void arm_sweeper();  // with mutex held
 
   const api::Router& router;
   ServerOptions options;
 
-  std::mutex mutex;  // guards sessions, stopping and grace_timer
+  std::mutex mutex;  // guards sessions, stopping and both timers
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
   bool stopping = false;
   std::optional<net::steady_timer> grace_timer;
+  std::optional<net::steady_timer> sweeper;
 
   net::io_context ioc;
   std::vector<std::unique_ptr<local::acceptor>> acceptors;
@@ -72,11 +78,11 @@ std::string lower(std::string_view text) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(local::socket socket, Server::Impl& server)
-      : stream_(std::move(socket)), server_(server) {}
+      : socket_(std::move(socket)), server_(server) {}
   ~Session() { server_.remove_session(this); }
 
   void start(bool stopping) {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this(), stopping] {
+    net::dispatch(socket_.get_executor(), [self = shared_from_this(), stopping] {
       self->stopping_ = stopping;
       self->do_read();
     });
@@ -87,8 +93,22 @@ class Session : public std::enable_shared_from_this<Session> {
   // already answers with "Connection: close".
   void shutdown() {
     stopping_ = true;
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->reading_) self->stream_.cancel();
+    net::post(socket_.get_executor(), [self = shared_from_this()] {
+      if (self->reading_) self->socket_.cancel();
+    });
+  }
+
+  // Called by the sweeper: a read or write that outlived its deadline is
+  // cancelled, which closes the connection.
+  void expire_if_late(Clock::rep now) {
+    auto deadline = deadline_.load(std::memory_order_relaxed);
+    if (deadline == 0 || deadline > now) return;
+    net::post(socket_.get_executor(), [self = shared_from_this()] {
+      auto current = self->deadline_.load(std::memory_order_relaxed);
+      if (current != 0 && current <= Clock::now().time_since_epoch().count()) {
+        beast::error_code ignored;
+        self->socket_.cancel(ignored);
+      }
     });
   }
 
@@ -98,16 +118,15 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(server_.options.header_limit);
     parser_->body_limit(server_.options.body_limit);
-    stream_.expires_after(server_.options.read_timeout);
+    set_deadline(server_.options.read_timeout);
     reading_ = true;
-    bhttp::async_read(stream_, buffer_, *parser_,
+    bhttp::async_read(socket_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
     reading_ = false;
-    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
-        ec == beast::error::timeout)
+    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted)
       return do_close();
     if (ec == bhttp::error::body_limit)
       return write_error(413, "request body is larger than the limit of " +
@@ -161,8 +180,8 @@ class Session : public std::enable_shared_from_this<Session> {
       response_.body() = std::move(response.body);
       response_.prepare_payload();
     }
-    stream_.expires_after(server_.options.write_timeout);
-    bhttp::async_write(stream_, response_,
+    set_deadline(server_.options.write_timeout);
+    bhttp::async_write(socket_, response_,
                        beast::bind_front_handler(&Session::on_write, shared_from_this(),
                                                  keep_alive));
   }
@@ -173,11 +192,20 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void do_close() {
+    deadline_ = 0;
     beast::error_code ignored;
-    stream_.socket().shutdown(local::socket::shutdown_send, ignored);
+    socket_.shutdown(local::socket::shutdown_send, ignored);
   }
 
-  Stream stream_;
+  // Timeouts cost one clock read per step: a server-wide sweeper compares
+  // deadlines, instead of arming a timer for every read and write.
+  void set_deadline(std::chrono::milliseconds timeout) {
+    deadline_.store((Clock::now() + timeout).time_since_epoch().count(),
+                    std::memory_order_relaxed);
+  }
+
+  local::socket socket_;
+  std::atomic<Clock::rep> deadline_{0};
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;
@@ -207,6 +235,28 @@ void Server::Impl::accept(local::acceptor& acceptor) {
   });
 }
 
+void Server::Impl::arm_sweeper() {
+  auto shortest = std::min(options.read_timeout, options.write_timeout);
+  auto interval = std::clamp(shortest / 4, std::chrono::milliseconds(10),
+                             std::chrono::milliseconds(1000));
+  sweeper->expires_after(interval);
+  sweeper->async_wait([this](beast::error_code ec) {
+    if (!ec) sweep();
+  });
+}
+
+void Server::Impl::sweep() {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(mutex);
+    for (auto& [raw, weak] : sessions)
+      if (auto session = weak.lock()) live.push_back(std::move(session));
+    if (!stopping || !sessions.empty()) arm_sweeper();
+  }
+  auto now = Clock::now().time_since_epoch().count();
+  for (auto& session : live) session->expire_if_late(now);
+}
+
 void Server::Impl::add_session(const std::shared_ptr<Session>& session) {
   bool now_stopping;
   {
@@ -220,7 +270,10 @@ void Server::Impl::add_session(const std::shared_ptr<Session>& session) {
 void Server::Impl::remove_session(Session* session) {
   std::lock_guard lock(mutex);
   sessions.erase(session);
-  if (stopping && sessions.empty() && grace_timer) grace_timer->cancel();
+  if (stopping && sessions.empty()) {
+    if (grace_timer) grace_timer->cancel();
+    if (sweeper) sweeper->cancel();
+  }
 }
 
 void Server::Impl::begin_shutdown() {
@@ -229,6 +282,7 @@ void Server::Impl::begin_shutdown() {
     std::lock_guard lock(mutex);
     if (stopping) return;
     stopping = true;
+    if (sessions.empty() && sweeper) sweeper->cancel();
     for (auto& [raw, weak] : sessions)
       if (auto session = weak.lock()) live.push_back(std::move(session));
     if (!live.empty()) {
@@ -263,6 +317,11 @@ Status Server::add_listener(Listener listener) {
   (void)listener.fd.release();  // the acceptor owns it now
   impl_->accept(*acceptor);
   impl_->acceptors.push_back(std::move(acceptor));
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->sweeper) {
+    impl_->sweeper.emplace(impl_->ioc);
+    impl_->arm_sweeper();
+  }
   return {};
 }
 
