@@ -145,6 +145,9 @@ int main(int argc, char** argv, std::string_view program,
   app.add_option("-l,--log-level", options.log_level, "debug, info, warn or error")
       ->capture_default_str()
       ->check(CLI::IsMember({"debug", "info", "warn", "warning", "error", "fatal"}));
+  app.add_option("--api-threads", options.server.threads,
+                 "Threads serving the API; 0 means one per CPU")
+      ->capture_default_str();
   bool show_version = false;
   app.add_flag("-v,--version", show_version, "Print the version and exit");
   CLI11_PARSE(app, argc, argv);

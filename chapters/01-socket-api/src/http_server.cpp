@@ -5,7 +5,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -35,9 +35,13 @@ class Session;
 }  // namespace
 
 struct Server::Impl {
-  Impl(const api::Router& r, ServerOptions o) : router(r), options(o) {}
-  // Sessions still queued in the io_context unregister themselves while it
-  // is destroyed, so the registry (declared before ioc) must outlive it.
+  Impl(const api::Router& r, ServerOptions o) : router(r), options(o) {
+    unsigned count = options.threads ? options.threads
+                                     : std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 1; i < count; ++i) workers.push_back(std::make_unique<net::io_context>());
+  }
+  // Sessions still queued in an io_context unregister themselves while it
+  // is destroyed, so the registry (declared before them) must outlive it.
   ~Impl() {
     grace_timer.reset();
     sweeper.reset();
@@ -59,8 +63,22 @@ struct Server::Impl {
   std::optional<net::steady_timer> grace_timer;
   std::optional<net::steady_timer> sweeper;
 
+  // One io_context per thread, each run by exactly one thread: a
+  // connection lives on one of them, so its handlers never need a strand
+  // and never hop between cores. `ioc` also owns the listeners and timers.
   net::io_context ioc;
+  std::vector<std::unique_ptr<net::io_context>> workers;
+  std::atomic<std::size_t> next_context{0};
   std::vector<std::unique_ptr<local::acceptor>> acceptors;
+
+  net::io_context& context_for_next_connection() {
+    std::size_t n = next_context++ % (workers.size() + 1);
+    return n == 0 ? ioc : *workers[n - 1];
+  }
+  void stop_all() {
+    ioc.stop();
+    for (auto& worker : workers) worker->stop();
+  }
 };
 
 namespace {
@@ -74,7 +92,7 @@ std::string lower(std::string_view text) {
 
 // One connection: read a request, answer it, repeat (keep-alive). Requests
 // already in the buffer are read next, which is all pipelining needs. Every
-// step runs on the connection's strand.
+// step runs on the one thread that runs the connection's io_context.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(local::socket socket, Server::Impl& server)
@@ -217,8 +235,8 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void Server::Impl::accept(local::acceptor& acceptor) {
-  acceptor.async_accept(net::make_strand(ioc), [this, &acceptor](beast::error_code ec,
-                                                                 local::socket socket) {
+  acceptor.async_accept(context_for_next_connection(), [this, &acceptor](beast::error_code ec,
+                                                                        local::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
     if (ec) {
       // EMFILE and friends: wait a little instead of spinning on the error.
@@ -291,7 +309,7 @@ void Server::Impl::begin_shutdown() {
         if (ec) return;  // cancelled: every connection finished in time
         GORAE_LOG_WARN("shutdown grace of %lld ms ran out; closing remaining connections",
                        static_cast<long long>(options.shutdown_grace.count()));
-        ioc.stop();
+        stop_all();
       });
     }
   }
@@ -310,7 +328,7 @@ Server::Server(const api::Router& router, ServerOptions options)
 Server::~Server() = default;
 
 Status Server::add_listener(Listener listener) {
-  auto acceptor = std::make_unique<local::acceptor>(net::make_strand(impl_->ioc));
+  auto acceptor = std::make_unique<local::acceptor>(impl_->ioc);
   beast::error_code ec;
   acceptor->assign(local(), listener.fd.get(), ec);
   if (ec) return fail(Errc::system, "serve " + listener.description + ": " + ec.message());
@@ -326,16 +344,24 @@ Status Server::add_listener(Listener listener) {
 }
 
 void Server::run() {
-  unsigned count = impl_->options.threads ? impl_->options.threads
-                                          : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> extra;
-  for (unsigned i = 1; i < count; ++i) extra.emplace_back([this] { impl_->ioc.run(); });
+  // The workers idle until connections arrive, so they hold a work guard.
+  // The main context runs out of work once stopping has finished (listeners
+  // closed, no session left, timers cancelled); then the workers may end.
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+  std::vector<std::thread> threads;
+  for (auto& worker : impl_->workers) {
+    guards.push_back(net::make_work_guard(*worker));
+    threads.emplace_back([&context = *worker] { context.run(); });
+  }
   impl_->ioc.run();
-  for (auto& thread : extra) thread.join();
+  guards.clear();
+  for (auto& thread : threads) thread.join();
 }
 
 void Server::stop() {
-  net::post(impl_->ioc, [impl = impl_.get()] { impl->begin_shutdown(); });
+  // Directly, not posted: the main context may be busy with a slow request,
+  // and that request must already learn that the server is stopping.
+  impl_->begin_shutdown();
 }
 
 }  // namespace gorae::http
