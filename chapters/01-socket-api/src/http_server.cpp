@@ -66,8 +66,10 @@ struct Server::Impl {
   // One io_context per thread, each run by exactly one thread: a
   // connection lives on one of them, so its handlers never need a strand
   // and never hop between cores. `ioc` also owns the listeners and timers.
-  net::io_context ioc;
+  // Declared first, destroyed last: an accept still pending in `ioc` holds
+  // a socket that already belongs to one of the workers.
   std::vector<std::unique_ptr<net::io_context>> workers;
+  net::io_context ioc;
   std::atomic<std::size_t> next_context{0};
   std::vector<std::unique_ptr<local::acceptor>> acceptors;
 
