@@ -90,8 +90,15 @@ bool RawConnection::closed_by_peer(std::chrono::milliseconds timeout) {
     char chunk[4096];
     ssize_t n = ::read(fd_, chunk, sizeof chunk);
     if (n <= 0) return true;
+    buffer_.append(chunk, static_cast<std::size_t>(n));  // kept for read_all_buffered
   }
   return false;
+}
+
+std::string RawConnection::read_all_buffered() {
+  std::string all = std::move(buffer_);
+  buffer_.clear();
+  return all;
 }
 
 RawResponse parse_raw_response(const std::string& text) {

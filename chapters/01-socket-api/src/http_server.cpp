@@ -4,12 +4,20 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <sys/socket.h>
+#include <fcntl.h>
+
 #include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <future>
+#include <stop_token>
 #include <atomic>
 #include <cctype>
 #include <mutex>
@@ -51,6 +59,9 @@ struct Server::Impl {
   void add_session(const std::shared_ptr<Session>& session);
   void remove_session(Session* session);
   void begin_shutdown();
+  void stream_started();
+  void stream_finished();
+  void wait_for_streams();
   void sweep();
   void arm_sweeper();  // with mutex held
 
@@ -60,6 +71,9 @@ struct Server::Impl {
   std::mutex mutex;  // guards sessions, stopping and both timers
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
   bool stopping = false;
+  int active_streams = 0;  // threads running a Response::stream
+  std::condition_variable streams_done;
+  std::atomic<bool> hard_stopped{false};  // the grace ran out: give up on writes
   std::optional<net::steady_timer> grace_timer;
   std::optional<net::steady_timer> sweeper;
 
@@ -78,6 +92,7 @@ struct Server::Impl {
     return n == 0 ? ioc : *workers[n - 1];
   }
   void stop_all() {
+    hard_stopped = true;
     ioc.stop();
     for (auto& worker : workers) worker->stop();
   }
@@ -113,6 +128,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // already answers with "Connection: close".
   void shutdown() {
     stopping_ = true;
+    stream_stop_.request_stop();
     net::post(socket_.get_executor(), [self = shared_from_this()] {
       if (self->reading_) self->socket_.cancel();
     });
@@ -176,9 +192,135 @@ class Session : public std::enable_shared_from_this<Session> {
     api::Response response = server_.router.dispatch(request);
     GORAE_LOG_DEBUG("%s %s -> %d", request.method.c_str(), request.target.c_str(),
                     response.status);
-    send(std::move(response), message.keep_alive() && !stopping_,
-         message.method() == bhttp::verb::head);
+    bool keep_alive = message.keep_alive() && !stopping_;
+    if (response.hijack) return send_head_then(std::move(response), false);
+    if (response.stream) return send_head_then(std::move(response), keep_alive);
+    send(std::move(response), keep_alive, message.method() == bhttp::verb::head);
   }
+
+  // Streaming and hijacked answers: the head goes out now, the rest later.
+  void send_head_then(api::Response response, bool keep_alive) {
+    auto head = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    head->result(static_cast<unsigned>(response.status));
+    head->version(11);
+    for (auto& [name, value] : response.headers) head->set(name, value);
+    if (response.stream) {
+      head->keep_alive(keep_alive);
+      head->chunked(true);
+    }
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
+    set_deadline(server_.options.write_timeout);
+    bhttp::async_write_header(
+        socket_, *serializer,
+        [self = shared_from_this(), head, serializer, keep_alive,
+         stream = std::move(response.stream),
+         hijack = std::move(response.hijack)](beast::error_code ec, std::size_t) mutable {
+          self->deadline_ = 0;
+          if (ec) return self->do_close();
+          if (hijack) return self->hand_over(std::move(hijack));
+          self->run_stream(std::move(stream), keep_alive);
+        });
+  }
+
+  void run_stream(std::function<void(api::BodyWriter&)> stream, bool keep_alive) {
+    stream_stop_ = std::stop_source();
+    if (stopping_) stream_stop_.request_stop();
+    watch_for_hangup();
+    server_.stream_started();
+    std::thread([self = shared_from_this(), stream = std::move(stream), keep_alive] {
+      ChunkWriter writer(self);
+      try {
+        stream(writer);
+      } catch (const std::exception& error) {
+        GORAE_LOG_ERROR("streaming a response failed: %s", error.what());
+      }
+      bool ended = writer.send(std::make_shared<std::string>("0\r\n\r\n"));
+      net::post(self->socket_.get_executor(), [self, ended, keep_alive] {
+        beast::error_code ignored;
+        self->socket_.cancel(ignored);  // the hang-up watch
+        if (!ended || !keep_alive || self->client_gone_) return self->do_close();
+        self->do_read();
+      });
+      self->server_.stream_finished();
+    }).detach();
+  }
+
+  // While a stream runs nobody reads the socket; a readable socket with
+  // nothing in it means the client hung up (docker run -d drops its /wait).
+  void watch_for_hangup() {
+    socket_.async_wait(local::socket::wait_read, [self = shared_from_this()](
+                                                     beast::error_code ec) {
+      if (ec) return;
+      char byte;
+      ssize_t n = ::recv(self->socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+        self->client_gone_ = true;
+        self->stream_stop_.request_stop();
+      }
+      // n > 0: the client already sent its next request; it waits its turn.
+    });
+  }
+
+  // The hijack owns the connection from here: it gets the descriptor in
+  // blocking mode and whatever the client sent after the request.
+  void hand_over(std::function<void(base::UniqueFd, std::string)> hijack) {
+    std::string early(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    buffer_.consume(buffer_.size());
+    beast::error_code ec;
+    int fd = socket_.release(ec);
+    if (ec) return do_close();
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    std::thread([hijack = std::move(hijack), fd, early = std::move(early)]() mutable {
+      try {
+        hijack(base::UniqueFd(fd), std::move(early));
+      } catch (const std::exception& error) {
+        GORAE_LOG_ERROR("hijacked connection failed: %s", error.what());
+      }
+    }).detach();
+  }
+
+  // Response::stream's writer: each write becomes one chunk, written on the
+  // connection's own thread while the stream's thread waits for it.
+  class ChunkWriter : public api::BodyWriter {
+   public:
+    explicit ChunkWriter(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+
+    bool write(std::string_view bytes) override {
+      if (bytes.empty()) return !gone_;
+      char size[24];
+      std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
+      auto chunk = std::make_shared<std::string>(size);
+      chunk->append(bytes);
+      chunk->append("\r\n");
+      return send(std::move(chunk));
+    }
+
+    std::stop_token stop_token() const override { return session_->stream_stop_.get_token(); }
+
+    bool send(std::shared_ptr<std::string> data) {
+      if (gone_) return false;
+      auto done = std::make_shared<std::promise<bool>>();
+      auto written = done->get_future();
+      Session& session = *session_;
+      net::post(session.socket_.get_executor(), [self = session_, data, done] {
+        self->set_deadline(self->server_.options.write_timeout);
+        net::async_write(self->socket_, net::buffer(*data),
+                         [self, data, done](beast::error_code ec, std::size_t) {
+                           self->deadline_ = 0;
+                           done->set_value(!ec);
+                         });
+      });
+      while (written.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+        if (session.server_.hard_stopped) return !(gone_ = true);
+      }
+      gone_ = !written.get();
+      return !gone_;
+    }
+
+   private:
+    std::shared_ptr<Session> session_;
+    bool gone_ = false;
+  };
 
   void write_error(int status, const std::string& message) {
     auto response = api::error_response(status, message);
@@ -226,6 +368,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   local::socket socket_;
   std::atomic<Clock::rep> deadline_{0};
+  std::stop_source stream_stop_;
+  bool client_gone_ = false;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;
@@ -275,6 +419,21 @@ void Server::Impl::sweep() {
   }
   auto now = Clock::now().time_since_epoch().count();
   for (auto& session : live) session->expire_if_late(now);
+}
+
+void Server::Impl::stream_started() {
+  std::lock_guard lock(mutex);
+  ++active_streams;
+}
+
+void Server::Impl::stream_finished() {
+  std::lock_guard lock(mutex);
+  if (--active_streams == 0) streams_done.notify_all();
+}
+
+void Server::Impl::wait_for_streams() {
+  std::unique_lock lock(mutex);
+  streams_done.wait(lock, [this] { return active_streams == 0; });
 }
 
 void Server::Impl::add_session(const std::shared_ptr<Session>& session) {
@@ -358,6 +517,9 @@ void Server::run() {
   impl_->ioc.run();
   guards.clear();
   for (auto& thread : threads) thread.join();
+  // A stream's thread holds its session; let it notice the stop and end
+  // before the contexts it refers to go away.
+  impl_->wait_for_streams();
 }
 
 void Server::stop() {

@@ -45,6 +45,8 @@ class RawConnection {
   std::string read_response(std::chrono::milliseconds timeout = 5s);
   /// Reads only a response head (up to the blank line), for HEAD requests.
   std::string read_head(std::chrono::milliseconds timeout = 5s);
+  /// Everything received so far and not yet consumed (after closed_by_peer).
+  std::string read_all_buffered();
   /// True when the peer has closed (read returns 0) within the timeout.
   bool closed_by_peer(std::chrono::milliseconds timeout = 5s);
 

@@ -1,0 +1,147 @@
+// Responses that outlive their handler (/wait, /logs?follow=1) and
+// connections taken over after the head (attach's 101 UPGRADED).
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+
+#include "gorae/testing/support.hpp"
+
+namespace gorae::http {
+namespace {
+
+using testing::parse_raw_response;
+using testing::RawConnection;
+using namespace std::chrono_literals;
+
+// A gate the test opens to let a streaming handler go on.
+struct Gate {
+  std::mutex mutex;
+  std::condition_variable_any opened_cv;
+  bool opened = false;
+  void open() {
+    std::lock_guard lock(mutex);
+    opened = true;
+    opened_cv.notify_all();
+  }
+  // False when stop was requested before the gate opened.
+  bool wait(std::stop_token stop) {
+    std::unique_lock lock(mutex);
+    return opened_cv.wait(lock, stop, [this] { return opened; });
+  }
+};
+
+class StreamingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router.add("POST", "/wait", [this](api::Request&) {
+      auto response = api::Response::empty(200);
+      response.set_header("Content-Type", "application/json");
+      response.stream = [this](api::BodyWriter& body) {
+        if (gate.wait(body.stop_token())) body.write("{\"StatusCode\":0}\n");
+        else stopped_early = true;
+      };
+      return response;
+    });
+    router.add("POST", "/echo", [](api::Request& request) {
+      auto response = api::Response::empty(request.header("upgrade") ? 101 : 200);
+      response.set_header("Content-Type", "application/vnd.docker.raw-stream");
+      response.hijack = [](base::UniqueFd connection, std::string early) {
+        std::string text = early;
+        char buffer[256];
+        ssize_t n;
+        while ((n = ::read(connection.get(), buffer, sizeof buffer)) > 0) text.append(buffer, n);
+        for (auto& c : text) c = static_cast<char>(std::toupper(c));
+        ::write(connection.get(), text.data(), text.size());
+      };
+      return response;
+    });
+    router.add("GET", "/_ping", [](api::Request&) { return api::Response::text(200, "OK"); });
+    server.emplace(router);
+  }
+
+  Gate gate;
+  std::atomic<bool> stopped_early{false};
+  api::Router router;
+  std::optional<testing::TestServer> server;
+};
+
+TEST_F(StreamingTest, HeadersGoOutBeforeTheBodyExists) {
+  RawConnection connection(server->socket_path());
+  connection.send("POST /wait HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  auto head = parse_raw_response(connection.read_head(2s));
+  EXPECT_EQ(head.status, 200);  // while the handler is still waiting
+  EXPECT_EQ(head.headers["transfer-encoding"], "chunked");
+  EXPECT_EQ(head.headers["content-type"], "application/json");
+  gate.open();
+  // Then the chunk and the last chunk (read up to its blank line), and the
+  // connection serves the next request.
+  auto body = connection.read_head(2s);
+  EXPECT_EQ(body, "11\r\n{\"StatusCode\":0}\n\r\n0\r\n\r\n");
+  connection.send("GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto ping = parse_raw_response(connection.read_response());
+  EXPECT_EQ(ping.body, "OK");
+}
+
+TEST_F(StreamingTest, BodyArrivesChunked) {
+  RawConnection connection(server->socket_path());
+  gate.open();
+  connection.send("POST /wait HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  auto response = connection.read_response();
+  EXPECT_NE(response.find("\r\n11\r\n{\"StatusCode\":0}\n\r\n0\r\n\r\n"), std::string::npos)
+      << response;
+}
+
+TEST_F(StreamingTest, AHangUpStopsTheStream) {
+  {
+    RawConnection connection(server->socket_path());
+    connection.send("POST /wait HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+    parse_raw_response(connection.read_head(2s));
+  }  // docker run -d drops its /wait connection like this
+  for (int i = 0; i < 100 && !stopped_early; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(stopped_early);
+}
+
+TEST_F(StreamingTest, ServerStopEndsWaitingStreams) {
+  RawConnection connection(server->socket_path());
+  connection.send("POST /wait HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  parse_raw_response(connection.read_head(2s));
+  auto stopped = std::async(std::launch::async, [&] { server->stop(); });
+  EXPECT_EQ(stopped.wait_for(5s), std::future_status::ready);
+  EXPECT_TRUE(stopped_early);
+}
+
+TEST_F(StreamingTest, UpgradeGets101AndTheRawConnection) {
+  RawConnection connection(server->socket_path());
+  connection.send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
+      "Content-Length: 0\r\n\r\nearly ");
+  connection.send("late");
+  connection.shutdown_write();
+  auto head_text = connection.read_head(2s);
+  EXPECT_EQ(head_text.rfind("HTTP/1.1 101", 0), 0u) << head_text;
+  auto head = parse_raw_response(head_text);
+  EXPECT_EQ(head.headers["content-type"], "application/vnd.docker.raw-stream");
+  EXPECT_EQ(head.headers.count("content-length"), 0u);
+  std::string rest;
+  while (!connection.closed_by_peer(50ms)) {}
+  rest = connection.read_all_buffered();
+  EXPECT_EQ(rest, "EARLY LATE");
+}
+
+TEST_F(StreamingTest, WithoutUpgradeTheStreamFollowsA200) {
+  RawConnection connection(server->socket_path());
+  connection.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\nabc");
+  connection.shutdown_write();
+  auto head = parse_raw_response(connection.read_head(2s));
+  EXPECT_EQ(head.status, 200);
+  while (!connection.closed_by_peer(50ms)) {}
+  EXPECT_EQ(connection.read_all_buffered(), "ABC");
+}
+
+}  // namespace
+}  // namespace gorae::http
