@@ -22,7 +22,37 @@ struct Client::Impl {
   net::io_context ioc;
   local::socket socket{ioc};
   beast::flat_buffer buffer;
+  std::optional<bhttp::response_parser<bhttp::buffer_body>> streaming;
 };
+
+namespace {
+
+bhttp::request<bhttp::string_body> make_request(std::string_view method, std::string_view target,
+                                                std::string body,
+                                                std::string_view content_type) {
+  bhttp::request<bhttp::string_body> message;
+  message.method_string(method);
+  message.target(target);
+  message.version(11);
+  message.set(bhttp::field::host, "gorae");
+  message.set(bhttp::field::user_agent, std::string("gorae-cli/") + build_info::kVersion);
+  if (!body.empty()) message.set(bhttp::field::content_type, content_type);
+  message.body() = std::move(body);
+  message.keep_alive(true);
+  message.prepare_payload();
+  return message;
+}
+
+template <class Fields>
+ClientResponse head_of(const bhttp::response_header<Fields>& head) {
+  ClientResponse result;
+  result.status = static_cast<int>(head.result_int());
+  for (const auto& field : head)
+    result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  return result;
+}
+
+}  // namespace
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Client::Client(Client&&) noexcept = default;
@@ -42,17 +72,7 @@ Result<Client> Client::connect(const HostUri& host) {
 
 Result<ClientResponse> Client::request(std::string_view method, std::string_view target,
                                        std::string body, std::string_view content_type) {
-  bhttp::request<bhttp::string_body> message;
-  message.method_string(method);
-  message.target(target);
-  message.version(11);
-  message.set(bhttp::field::host, "gorae");
-  message.set(bhttp::field::user_agent, std::string("gorae-cli/") + build_info::kVersion);
-  if (!body.empty()) message.set(bhttp::field::content_type, content_type);
-  message.body() = std::move(body);
-  message.keep_alive(true);
-  message.prepare_payload();
-
+  auto message = make_request(method, target, std::move(body), content_type);
   beast::error_code ec;
   bhttp::write(impl_->socket, message, ec);
   if (ec) return fail(Errc::unavailable, "send request: " + ec.message());
@@ -63,11 +83,62 @@ Result<ClientResponse> Client::request(std::string_view method, std::string_view
   if (ec) return fail(Errc::unavailable, "read response: " + ec.message());
 
   auto response = parser.release();
-  ClientResponse result;
-  result.status = static_cast<int>(response.result_int());
-  for (const auto& field : response)
-    result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  ClientResponse result = head_of(response.base());
   result.body = std::move(response.body());
+  return result;
+}
+
+Result<ClientResponse> Client::request_head(std::string_view method, std::string_view target,
+                                            std::string body) {
+  auto message = make_request(method, target, std::move(body), "application/json");
+  beast::error_code ec;
+  bhttp::write(impl_->socket, message, ec);
+  if (ec) return fail(Errc::unavailable, "send request: " + ec.message());
+  auto& parser = impl_->streaming.emplace();
+  parser.body_limit(boost::none);
+  bhttp::read_header(impl_->socket, impl_->buffer, parser, ec);
+  if (ec) return fail(Errc::unavailable, "read response: " + ec.message());
+  return head_of(parser.get().base());
+}
+
+Result<std::optional<std::string>> Client::read_some() {
+  if (!impl_->streaming) return fail(Errc::internal, "read_some without request_head");
+  auto& parser = *impl_->streaming;
+  if (parser.is_done()) return std::optional<std::string>();
+  char piece[16384];
+  parser.get().body().data = piece;
+  parser.get().body().size = sizeof piece;
+  beast::error_code ec;
+  bhttp::read(impl_->socket, impl_->buffer, parser, ec);
+  if (ec == bhttp::error::need_buffer) ec = {};
+  if (ec) return fail(Errc::unavailable, "read response: " + ec.message());
+  std::size_t got = sizeof piece - parser.get().body().size;
+  return std::optional<std::string>(std::string(piece, got));
+}
+
+Result<Client::Upgraded> Client::upgrade(std::string_view method, std::string_view target) {
+  auto message = make_request(method, target, {}, {});
+  message.set(bhttp::field::connection, "Upgrade");
+  message.set(bhttp::field::upgrade, "tcp");
+  beast::error_code ec;
+  bhttp::write(impl_->socket, message, ec);
+  if (ec) return fail(Errc::unavailable, "send request: " + ec.message());
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(boost::none);
+  bhttp::read_header(impl_->socket, impl_->buffer, parser, ec);
+  if (ec) return fail(Errc::unavailable, "read response: " + ec.message());
+  Upgraded result;
+  result.head = head_of(parser.get().base());
+  if (result.head.status != 101 && result.head.status != 200) {
+    bhttp::read(impl_->socket, impl_->buffer, parser, ec);
+    result.head.body = parser.get().body();
+    return result;
+  }
+  auto data = impl_->buffer.data();
+  result.early_output.assign(static_cast<const char*>(data.data()), data.size());
+  impl_->buffer.consume(data.size());
+  result.connection = base::UniqueFd(impl_->socket.release(ec));
+  if (ec) return fail(Errc::unavailable, "take over the connection: " + ec.message());
   return result;
 }
 

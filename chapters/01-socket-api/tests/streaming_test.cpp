@@ -2,6 +2,7 @@
 // connections taken over after the head (attach's 101 UPGRADED).
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -9,6 +10,8 @@
 #include <future>
 #include <mutex>
 
+#include "gorae/http/client.hpp"
+#include "gorae/http/host_uri.hpp"
 #include "gorae/testing/support.hpp"
 
 namespace gorae::http {
@@ -141,6 +144,42 @@ TEST_F(StreamingTest, WithoutUpgradeTheStreamFollowsA200) {
   EXPECT_EQ(head.status, 200);
   while (!connection.closed_by_peer(50ms)) {}
   EXPECT_EQ(connection.read_all_buffered(), "ABC");
+}
+
+TEST_F(StreamingTest, ClientReadsTheHeadThenTheBody) {
+  auto client = Client::connect(*parse_host_uri("unix://" + server->socket_path()));
+  ASSERT_TRUE(client);
+  auto head = client->request_head("POST", "/wait");
+  ASSERT_TRUE(head) << head.error().what();
+  EXPECT_EQ(head->status, 200);
+  gate.open();
+  std::string body;
+  while (true) {
+    auto piece = client->read_some();
+    ASSERT_TRUE(piece) << piece.error().what();
+    if (!*piece) break;
+    body += **piece;
+  }
+  EXPECT_EQ(body, "{\"StatusCode\":0}\n");
+  auto again = client->request("GET", "/_ping");  // the connection is still good
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->body, "OK");
+}
+
+TEST_F(StreamingTest, ClientUpgradeHandsOverTheConnection) {
+  auto client = Client::connect(*parse_host_uri("unix://" + server->socket_path()));
+  ASSERT_TRUE(client);
+  auto upgraded = client->upgrade("POST", "/echo");
+  ASSERT_TRUE(upgraded) << upgraded.error().what();
+  EXPECT_EQ(upgraded->head.status, 101);
+  ASSERT_TRUE(upgraded->connection.valid());
+  ::write(upgraded->connection.get(), "raw", 3);
+  ::shutdown(upgraded->connection.get(), SHUT_WR);
+  std::string echoed = upgraded->early_output;
+  char buffer[64];
+  ssize_t n;
+  while ((n = ::read(upgraded->connection.get(), buffer, sizeof buffer)) > 0) echoed.append(buffer, n);
+  EXPECT_EQ(echoed, "RAW");
 }
 
 }  // namespace

@@ -1,12 +1,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "gorae/base/error.hpp"
+#include "gorae/base/unique_fd.hpp"
 #include "gorae/http/host_uri.hpp"
 
 namespace gorae::http {
@@ -33,6 +35,25 @@ class Client {
   Result<ClientResponse> request(std::string_view method, std::string_view target,
                                  std::string body = {},
                                  std::string_view content_type = "application/json");
+
+  /// Sends one request and reads only the head: the body is then read
+  /// piece by piece with read_some() (a /wait answer, a followed log).
+  Result<ClientResponse> request_head(std::string_view method, std::string_view target,
+                                      std::string body = {});
+  /// The next piece of the body started by request_head(); nullopt at its end.
+  Result<std::optional<std::string>> read_some();
+
+  /// Sends the request with "Connection: Upgrade" / "Upgrade: tcp" (attach)
+  /// and, on a 101 or 200, gives up the connection: the caller reads and
+  /// writes raw bytes. `early_output` receives what arrived after the head.
+  /// @return Errc::unavailable on transport errors; an error status comes
+  ///         back as a ClientResponse with its body, and no descriptor.
+  struct Upgraded {
+    ClientResponse head;
+    base::UniqueFd connection;  ///< invalid unless status is 101 or 200
+    std::string early_output;
+  };
+  Result<Upgraded> upgrade(std::string_view method, std::string_view target);
 
  private:
   struct Impl;
