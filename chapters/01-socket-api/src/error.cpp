@@ -21,7 +21,12 @@ Error&& Error::wrap(const std::string& context) && {
 
 std::string Error::what() const {
   if (!code_) return message_;
-  return message_ + ": " + code_.message();
+  // Go's (and so Docker's) spelling of errno texts: "no such file or
+  // directory", which clients and the docker CLI match on.
+  std::string text = code_.message();
+  if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z' && !(text.size() > 1 && text[1] >= 'A' && text[1] <= 'Z'))
+    text[0] = static_cast<char>(text[0] - 'A' + 'a');
+  return message_ + ": " + text;
 }
 
 }  // namespace gorae

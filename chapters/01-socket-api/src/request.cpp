@@ -45,7 +45,9 @@ Request Request::from_target(std::string method, std::string target) {
   request.target = std::move(target);
   std::string_view view = request.target;
   auto question = view.find('?');
-  request.path = percent_decode(view.substr(0, question), false);
+  // Kept encoded: the router splits on '/' first and decodes each segment,
+  // so "/containers/%2Fweb/json" names the container "/web".
+  request.path = std::string(view.substr(0, question));
   if (question == std::string_view::npos) return request;
   std::string_view query = view.substr(question + 1);
   while (!query.empty()) {

@@ -16,7 +16,7 @@ std::vector<std::string> split_path(std::string_view path) {
   std::size_t start = path[0] == '/' ? 1 : 0;
   while (true) {
     auto slash = path.find('/', start);
-    segments.emplace_back(path.substr(start, slash - start));
+    segments.push_back(percent_decode(path.substr(start, slash - start), false));
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }

@@ -31,7 +31,7 @@ TEST(ErrorTest, FromErrnoKeepsCodeAndKind) {
   ASSERT_FALSE(status);
   EXPECT_EQ(status.error().kind(), Errc::conflict);
   EXPECT_EQ(status.error().code(), std::error_code(EADDRINUSE, std::generic_category()));
-  EXPECT_EQ(status.error().what(), "bind /run/x.sock: Address already in use");
+  EXPECT_EQ(status.error().what(), "bind /run/x.sock: address already in use");
   EXPECT_EQ(Error::from_errno(ENOENT, "x").kind(), Errc::not_found);
   EXPECT_EQ(Error::from_errno(EIO, "x").kind(), Errc::system);
 }

@@ -9,6 +9,8 @@ namespace {
 TEST(RequestTest, SplitsAndDecodesQuery) {
   auto request = Request::from_target("GET", "/containers/json?all=1&filters=%7B%22a%22%7D&x");
   EXPECT_EQ(request.path, "/containers/json");
+  EXPECT_EQ(Request::from_target("GET", "/containers/%2Fweb/json").path,
+            "/containers/%2Fweb/json");  // decoded per segment by the router
   EXPECT_EQ(request.query_value("all"), "1");
   EXPECT_EQ(request.query_value("filters"), "{\"a\"}");
   EXPECT_EQ(request.query_value("x"), "");

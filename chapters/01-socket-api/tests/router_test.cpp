@@ -65,6 +65,8 @@ TEST_F(RouterTest, LiteralBeatsCapture) {
 TEST_F(RouterTest, CapturesAreDecoded) {
   auto response = run(router, "GET", "/images/busybox%3Alatest/json");
   EXPECT_EQ(body_of(response)["name"], "busybox:latest");
+  // An encoded slash stays inside its segment.
+  EXPECT_EQ(body_of(run(router, "GET", "/containers/%2Fweb/json"))["id"], "/web");
 }
 
 TEST_F(RouterTest, LaterRegistrationReplacesEarlier) {

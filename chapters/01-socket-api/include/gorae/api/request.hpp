@@ -17,7 +17,7 @@ struct Request {
 
   std::string method;        ///< "GET", "POST", ...
   std::string target;        ///< as received: "/v1.41/containers/json?all=1"
-  std::string path;          ///< decoded, without query and version prefix
+  std::string path;          ///< as sent (still %-encoded), without query and version prefix
   ApiVersion version = kCurrentApiVersion;  ///< from the prefix, else current
   Pairs query;               ///< decoded query parameters, in order
   Pairs headers;             ///< header names in lower case

@@ -1,0 +1,120 @@
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "engine_internal.hpp"
+
+namespace gorae::engine {
+namespace {
+
+std::string env_key(const std::string& entry) { return entry.substr(0, entry.find('=')); }
+
+bool parse_id(std::string_view text, unsigned& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+}
+
+// Looks `name` up in a passwd- or group-style file: returns the fields of
+// the first line whose first field is `name` (or whose id field is `name`).
+std::optional<std::vector<std::string>> lookup(const std::string& file, const std::string& name) {
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::stringstream split(line);
+    std::string field;
+    while (std::getline(split, field, ':')) fields.push_back(field);
+    if (fields.size() >= 3 && (fields[0] == name)) return fields;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status merge_image_config(ContainerConfig& config, const ImageConfig& image) {
+  // A client's Entrypoint replaces the image's and drops the image's Cmd.
+  if (!config.entrypoint) {
+    config.entrypoint = image.entrypoint;
+    if (config.cmd.empty()) config.cmd = image.cmd;
+  }
+  std::vector<std::string> env = image.env;
+  for (const auto& entry : config.env) {
+    auto key = env_key(entry);
+    auto same = std::find_if(env.begin(), env.end(),
+                             [&](const std::string& e) { return env_key(e) == key; });
+    if (same != env.end()) *same = entry;
+    else env.push_back(entry);
+  }
+  config.env = std::move(env);
+  if (config.working_dir.empty()) config.working_dir = image.working_dir;
+  if (config.user.empty()) config.user = image.user;
+  if ((!config.entrypoint || config.entrypoint->empty()) && config.cmd.empty())
+    return fail(Errc::invalid_argument, "No command specified");
+  return {};
+}
+
+Result<runtime::BundleSpec> make_bundle_spec(const Container& container,
+                                             const std::string& rootfs) {
+  runtime::BundleSpec spec;
+  spec.root_path = rootfs;
+  spec.hostname = container.config.hostname.empty() ? container.id.substr(0, 12)
+                                                     : container.config.hostname;
+  auto& process = spec.process;
+  process.args.push_back(container.path);
+  process.args.insert(process.args.end(), container.args.begin(), container.args.end());
+  process.env = container.config.env;
+  bool has_home = std::any_of(process.env.begin(), process.env.end(),
+                              [](const std::string& e) { return env_key(e) == "HOME"; });
+  process.cwd = container.config.working_dir.empty() ? "/" : container.config.working_dir;
+  process.terminal = container.config.tty;
+  if (container.config.tty) process.env.push_back("TERM=xterm");
+
+  // "user", "uid", "user:group", "uid:gid", as `docker run -u` takes them.
+  std::string user = container.config.user;
+  std::string group;
+  if (auto colon = user.find(':'); colon != std::string::npos) {
+    group = user.substr(colon + 1);
+    user = user.substr(0, colon);
+  }
+  std::string home = "/";
+  unsigned uid = 0;
+  unsigned gid = 0;
+  if (!user.empty()) {
+    if (auto entry = lookup(rootfs + "/etc/passwd", user); entry && entry->size() >= 6) {
+      parse_id((*entry)[2], uid);
+      parse_id((*entry)[3], gid);
+      home = (*entry)[5];
+    } else if (!parse_id(user, uid)) {
+      return fail(Errc::invalid_argument,
+                  "unable to find user " + user + ": no matching entries in passwd file");
+    }
+  } else if (auto root = lookup(rootfs + "/etc/passwd", "root"); root && root->size() >= 6) {
+    home = (*root)[5];
+  }
+  if (!group.empty()) {
+    if (auto entry = lookup(rootfs + "/etc/group", group)) {
+      parse_id((*entry)[2], gid);
+    } else if (!parse_id(group, gid)) {
+      return fail(Errc::invalid_argument,
+                  "unable to find group " + group + ": no matching entries in group file");
+    }
+  }
+  process.uid = uid;
+  process.gid = gid;
+  if (!has_home) process.env.push_back("HOME=" + home);
+  return spec;
+}
+
+int start_failure_exit_code(const std::string& message) {
+  // dockerd's mapping (daemon/start.go), which the CLI repeats.
+  if (message.find("executable file not found") != std::string::npos ||
+      message.find("no such file or directory") != std::string::npos)
+    return 127;
+  if (message.find("permission denied") != std::string::npos ||
+      message.find("not a directory") != std::string::npos)
+    return 126;
+  return 128;
+}
+
+}  // namespace gorae::engine
