@@ -79,6 +79,14 @@ Status read_process(const json& object, ProcessSpec& process) {
     if (!terminal->is_boolean()) return invalid("process.terminal", "must be a boolean");
     process.terminal = terminal->get<bool>();
   }
+  GORAE_ASSIGN_OR_RETURN(const json* console, member(object, "process", "consoleSize", false));
+  if (console) {
+    if (!console->is_object() || !console->value("height", json()).is_number_unsigned() ||
+        !console->value("width", json()).is_number_unsigned())
+      return invalid("process.consoleSize", "must be {\"height\": N, \"width\": N}");
+    process.console_height = console->at("height").get<unsigned short>();
+    process.console_width = console->at("width").get<unsigned short>();
+  }
   GORAE_ASSIGN_OR_RETURN(const json* user, member(object, "process", "user", true));
   GORAE_TRY(read_user(*user, process));
 
@@ -141,6 +149,8 @@ json spec_to_json(const BundleSpec& spec) {
         {"cwd", p.cwd}}},
       {"root", {{"path", spec.root_path}, {"readonly", false}}},
   };
+  if (p.terminal && p.console_height && p.console_width)
+    config["process"]["consoleSize"] = {{"height", p.console_height}, {"width", p.console_width}};
   // runc refuses a hostname without a UTS namespace; it is only written when
   // asked for, and chapter 03 adds the namespace that makes it take effect.
   if (!spec.hostname.empty()) config["hostname"] = spec.hostname;

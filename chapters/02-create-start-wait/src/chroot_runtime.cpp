@@ -311,6 +311,8 @@ class ChrootRuntime final : public Runtime {
     std::vector<char*> envp = c_strings(process.env);
     GORAE_ASSIGN_OR_RETURN(StdioSetup stdio,
                            process.terminal ? make_pty(open_stdin) : make_pipes(open_stdin));
+    if (process.terminal && process.console_height && process.console_width)
+      GORAE_TRY(resize(stdio.host.stdout_fd.get(), process.console_height, process.console_width));
     GORAE_ASSIGN_OR_RETURN(auto error_pipe, make_pipe());
 
     ChildPlan plan;

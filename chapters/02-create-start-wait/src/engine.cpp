@@ -1,6 +1,8 @@
 #include "gorae/engine/engine.hpp"
 
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -12,6 +14,33 @@ namespace gorae::engine {
 namespace {
 
 namespace fs = std::filesystem;
+
+// The few device nodes programs expect (`sh -c 'cmd &'` opens /dev/null).
+// Chapter 03 replaces this with a tmpfs /dev in the container's own mount
+// namespace; a chroot has no such thing.
+void populate_dev(const std::string& rootfs) {
+  struct Node {
+    const char* name;
+    unsigned major, minor;
+  };
+  static const Node nodes[] = {{"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+                               {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+  std::error_code ec;
+  fs::create_directories(rootfs + "/dev", ec);
+  for (const auto& node : nodes) {
+    std::string path = rootfs + "/dev/" + node.name;
+    if (::mknod(path.c_str(), S_IFCHR | 0666, makedev(node.major, node.minor)) == 0)
+      ::chmod(path.c_str(), 0666);  // mknod is filtered by the umask
+  }
+}
+
+// The recorded pid is ours only if that process is chrooted into the
+// container's root filesystem: a pid can be reused after a reboot.
+bool is_container_process(pid_t pid, const std::string& rootfs) {
+  std::error_code ec;
+  auto root = fs::read_symlink("/proc/" + std::to_string(pid) + "/root", ec);
+  return !ec && root == fs::weakly_canonical(rootfs, ec);
+}
 
 bool auto_remove_of(const std::string& host_config) {
   auto parsed = nlohmann::json::parse(host_config, nullptr, false);
@@ -39,7 +68,10 @@ Result<std::unique_ptr<Engine>> Engine::open(Paths paths, std::unique_ptr<ImageS
   for (const Container* record : impl->store.all()) {
     if (record->state.status != RunStatus::running) continue;
     Container container = *record;
-    if (container.state.pid > 0) ::kill(-container.state.pid, SIGKILL);
+    if (container.state.pid > 0 &&
+        is_container_process(container.state.pid,
+                             impl->store.container_dir(container.id) + "/rootfs"))
+      ::kill(-container.state.pid, SIGKILL);
     container.state.status = RunStatus::exited;
     container.state.exit_code = 255;
     container.state.pid = 0;
@@ -105,6 +137,7 @@ Result<std::string> Engine::create(const std::string& name, ContainerConfig conf
     cleanup();
     return tl::unexpected(std::move(prepared).error());
   }
+  populate_dev(dir + "/rootfs");
   auto spec = make_bundle_spec(container, dir + "/rootfs");
   Status saved = spec ? runtime::write_bundle(container.bundle_dir, *spec)
                       : Status(tl::unexpected(spec.error()));

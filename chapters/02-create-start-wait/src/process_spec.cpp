@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "engine_internal.hpp"
@@ -68,6 +69,16 @@ Result<runtime::BundleSpec> make_bundle_spec(const Container& container,
                               [](const std::string& e) { return env_key(e) == "HOME"; });
   process.cwd = container.config.working_dir.empty() ? "/" : container.config.working_dir;
   process.terminal = container.config.tty;
+  // HostConfig.ConsoleSize = [height, width], sent by docker run -t.
+  auto host_config = nlohmann::json::parse(container.host_config, nullptr, false);
+  if (host_config.is_object() && host_config.contains("ConsoleSize")) {
+    const auto& size = host_config["ConsoleSize"];
+    if (size.is_array() && size.size() == 2 && size[0].is_number_unsigned() &&
+        size[1].is_number_unsigned()) {
+      process.console_height = size[0].get<unsigned short>();
+      process.console_width = size[1].get<unsigned short>();
+    }
+  }
   if (container.config.tty) process.env.push_back("TERM=xterm");
 
   // "user", "uid", "user:group", "uid:gid", as `docker run -u` takes them.

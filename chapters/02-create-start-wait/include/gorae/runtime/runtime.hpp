@@ -23,6 +23,10 @@ struct ProcessSpec {
   gid_t gid = 0;
   std::vector<gid_t> additional_gids;
   bool terminal = false;  ///< a pty instead of pipes
+  /// The pty's size from the start (process.consoleSize): a program that asks
+  /// at once must not see 0x0 before the client's first resize arrives.
+  unsigned short console_height = 0;
+  unsigned short console_width = 0;
 };
 
 struct BundleSpec {
