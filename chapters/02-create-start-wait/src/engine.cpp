@@ -87,11 +87,15 @@ Result<std::unique_ptr<Engine>> Engine::open(Paths paths, std::unique_ptr<ImageS
 Engine::~Engine() {
   std::unique_lock lock(impl_->mutex);
   impl_->closing = true;
+  // Attached clients waiting for a run that will not come are let go; their
+  // threads notice within one poll interval.
+  for (auto& [id, waiting] : impl_->waiting_subscribers)
+    for (auto& subscriber : waiting) subscriber->closed = true;
   for (auto& [id, process] : impl_->live) impl_->runtime->kill(process->pid, SIGTERM);
-  if (!impl_->changed.wait_for(lock, std::chrono::seconds(3),
-                               [this] { return impl_->supervisors == 0; })) {
+  auto all_done = [this] { return impl_->supervisors == 0 && impl_->attaches == 0; };
+  if (!impl_->changed.wait_for(lock, std::chrono::seconds(3), all_done)) {
     for (auto& [id, process] : impl_->live) impl_->runtime->kill(process->pid, SIGKILL);
-    impl_->changed.wait(lock, [this] { return impl_->supervisors == 0; });
+    impl_->changed.wait(lock, all_done);
   }
 }
 

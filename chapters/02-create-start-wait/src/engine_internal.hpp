@@ -52,6 +52,7 @@ struct Engine::Impl {
   std::map<std::string, std::uint64_t> exits;  ///< exits so far, per container
   std::map<std::string, int> removed_exit_codes;  ///< for /wait?condition=removed
   int supervisors = 0;  ///< pump threads still running
+  int attaches = 0;     ///< attach threads still running
   bool closing = false;
 
   explicit Impl(Paths p) : paths(std::move(p)), store(paths.data_root + "/containers") {}

@@ -206,6 +206,11 @@ Result<std::shared_ptr<Subscriber>> Engine::begin_attach(const std::string& refe
 
 void Engine::attach(const std::shared_ptr<Subscriber>& subscriber, base::UniqueFd connection,
                     std::string early_input) {
+  {
+    std::unique_lock lock(impl_->mutex);
+    if (impl_->closing) return;
+    ++impl_->attaches;  // the engine's destructor waits for this thread
+  }
   const std::string& id = subscriber->id;
   const AttachOptions& options = subscriber->options;
   bool stdin_once = subscriber->stdin_once;
@@ -258,9 +263,14 @@ void Engine::attach(const std::shared_ptr<Subscriber>& subscriber, base::UniqueF
   }
   subscriber->closed = true;
   std::unique_lock lock(impl_->mutex);
-  auto& waiting = impl_->waiting_subscribers[id];
-  waiting.erase(std::remove(waiting.begin(), waiting.end(), subscriber), waiting.end());
-  if (waiting.empty()) impl_->waiting_subscribers.erase(id);
+  if (auto waiting = impl_->waiting_subscribers.find(id);
+      waiting != impl_->waiting_subscribers.end()) {
+    auto& list = waiting->second;
+    list.erase(std::remove(list.begin(), list.end(), subscriber), list.end());
+    if (list.empty()) impl_->waiting_subscribers.erase(waiting);
+  }
+  --impl_->attaches;
+  impl_->changed.notify_all();
 }
 
 }  // namespace gorae::engine
