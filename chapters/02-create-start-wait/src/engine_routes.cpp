@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gorae/api/error.hpp"
+#include "gorae/base/log.hpp"
 #include "gorae/engine/engine.hpp"
 #include "gorae/engine/routes.hpp"
 
@@ -225,6 +226,9 @@ void install_routes(api::Router& router, const std::shared_ptr<Engine>& shared) 
 daemon::Installer installer(std::string bundled_images) {
   return [bundled_images](daemon::Context& context) -> Status {
     const auto& options = context.options;
+    if (!std::filesystem::is_directory(bundled_images))
+      GORAE_LOG_WARN("no bundled images at \"%s\": hello-world and busybox will be missing",
+                     bundled_images.c_str());
     GORAE_ASSIGN_OR_RETURN(auto images,
                            open_directory_images(options.data_root + "/images", bundled_images));
     GORAE_ASSIGN_OR_RETURN(
