@@ -1,7 +1,9 @@
 // gorae: the command line client, with every chapter's commands.
 #include "gorae/cli/cli.hpp"
+#include "gorae/cli/container_commands.hpp"
 
 int main(int argc, char** argv) {
   return gorae::cli::main(argc, argv,
-                          {gorae::cli::install_system_commands, gorae::cli::install_doctor_command});
+                          {gorae::cli::install_system_commands, gorae::cli::install_doctor_command,
+                           gorae::cli::install_container_commands});
 }

@@ -15,8 +15,7 @@ std::string Context::host() const {
                                   std::getenv("DOCKER_HOST"));
 }
 
-http::ClientResponse Context::call(std::string_view method, std::string_view target,
-                                   std::string body) const {
+http::Client Context::connect() const {
   std::string address = host();
   auto uri = http::parse_host_uri(address);
   if (!uri) throw Failure(1, uri.error().what());
@@ -25,16 +24,25 @@ http::ClientResponse Context::call(std::string_view method, std::string_view tar
     throw Failure(1, "Cannot connect to the gorae daemon at " + address +
                          ". Is the daemon running?");
   if (!client) throw Failure(1, client.error().what());
-  auto response = client->request(method, target, std::move(body));
+  return std::move(*client);
+}
+
+std::string daemon_message(const http::ClientResponse& response) {
+  std::string message = response.body;
+  auto parsed = nlohmann::json::parse(message, nullptr, false);
+  if (parsed.is_object() && parsed.contains("message") && parsed["message"].is_string())
+    message = parsed["message"].get<std::string>();
+  while (!message.empty() && message.back() == '\n') message.pop_back();
+  return message;
+}
+
+http::ClientResponse Context::call(std::string_view method, std::string_view target,
+                                   std::string body) const {
+  auto client = connect();
+  auto response = client.request(method, target, std::move(body));
   if (!response) throw Failure(1, "error during connect: " + response.error().what());
-  if (response->status >= 400) {
-    std::string message = response->body;
-    auto parsed = nlohmann::json::parse(message, nullptr, false);
-    if (parsed.is_object() && parsed.contains("message") && parsed["message"].is_string())
-      message = parsed["message"].get<std::string>();
-    while (!message.empty() && message.back() == '\n') message.pop_back();
-    throw Failure(1, "Error response from daemon: " + message);
-  }
+  if (response->status >= 400)
+    throw Failure(1, "Error response from daemon: " + daemon_message(*response));
   return std::move(*response);
 }
 

@@ -34,6 +34,23 @@ void populate_dev(const std::string& rootfs) {
   }
 }
 
+// dockerd creates a missing WorkingDir (`docker run -w /new/dir`). Each
+// component is checked with lstat, so a symlink in the image cannot steer
+// the mkdir outside the container's root filesystem.
+void make_working_dir(const std::string& rootfs, const std::string& working_dir) {
+  std::string path = rootfs;
+  for (const auto& part : fs::path(working_dir).relative_path()) {
+    if (part == ".." || part == ".") return;
+    path += "/" + part.string();
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) == 0) {
+      if (!S_ISDIR(info.st_mode)) return;  // a symlink or a file: leave it to exec
+      continue;
+    }
+    if (::mkdir(path.c_str(), 0755) != 0) return;
+  }
+}
+
 // The recorded pid is ours only if that process is chrooted into the
 // container's root filesystem: a pid can be reused after a reboot.
 bool is_container_process(pid_t pid, const std::string& rootfs) {
@@ -142,6 +159,8 @@ Result<std::string> Engine::create(const std::string& name, ContainerConfig conf
     return tl::unexpected(std::move(prepared).error());
   }
   populate_dev(dir + "/rootfs");
+  if (!container.config.working_dir.empty())
+    make_working_dir(dir + "/rootfs", container.config.working_dir);
   auto spec = make_bundle_spec(container, dir + "/rootfs");
   Status saved = spec ? runtime::write_bundle(container.bundle_dir, *spec)
                       : Status(tl::unexpected(spec.error()));

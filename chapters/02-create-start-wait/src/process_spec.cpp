@@ -41,6 +41,9 @@ Status merge_image_config(ContainerConfig& config, const ImageConfig& image) {
   }
   std::vector<std::string> env = image.env;
   for (const auto& entry : config.env) {
+    // `docker run -e NAME` with NAME unset in the client sends the bare name;
+    // dockerd drops it.
+    if (entry.find('=') == std::string::npos) continue;
     auto key = env_key(entry);
     auto same = std::find_if(env.begin(), env.end(),
                              [&](const std::string& e) { return env_key(e) == key; });

@@ -83,7 +83,7 @@ bool drain(Live& process, int fd, StreamKind stream) {
 
 }  // namespace
 
-Status Engine::Impl::start_locked(std::unique_lock<std::mutex>&, const std::string& id) {
+Status Engine::Impl::start_locked(std::unique_lock<std::mutex>& lock, const std::string& id) {
   Container container = *store.find(id);
   std::string rootfs = store.container_dir(id) + "/rootfs";
   std::error_code ec;  // the exec root is a tmpfs: a reboot empties it
@@ -100,6 +100,12 @@ Status Engine::Impl::start_locked(std::unique_lock<std::mutex>&, const std::stri
     container.state.exit_code = start_failure_exit_code(container.state.error);
     GORAE_TRY(store.save(container));
     ++exits[id];
+    // `docker run --rm` waits for condition=removed: a container that could
+    // not start is removed too, as dockerd does.
+    if (container.auto_remove) {
+      if (auto removed = remove_locked(lock, id); !removed)
+        GORAE_LOG_ERROR("auto-remove %s: %s", id.c_str(), removed.error().what().c_str());
+    }
     changed.notify_all();
     return fail(Errc::invalid_argument, started.error().what());
   }

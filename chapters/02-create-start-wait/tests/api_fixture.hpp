@@ -5,10 +5,17 @@
 // The same tests passing against dockerd prove they encode Docker's
 // behaviour, not just ours.
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -27,17 +34,18 @@ class DaemonFixture : public ::testing::Test {
       return;
     }
     dir_.emplace();
-    std::string socket = dir_->file("gorae.sock");
-    host_ = "unix://" + socket;
-    daemon_.emplace(std::vector<std::string>{GORAED_CH02_PATH, "-H", host_, "--data-root",
-                                             dir_->file("data"), "--exec-root",
-                                             dir_->file("exec"), "--pidfile",
-                                             dir_->file("goraed.pid")},
-                    std::vector<std::string>{}, dir_->file("daemon.log"));
-    ASSERT_TRUE(wait_for_ping(socket)) << "goraed-ch02 did not answer";
+    host_ = "unix://" + dir_->file("gorae.sock");
+    start_daemon();
   }
   void TearDown() override {
-    for (const auto& id : created_) call("DELETE", "/containers/" + id + "?force=1");
+    std::vector<std::string> created;
+    {
+      std::lock_guard lock(created_mutex_);
+      created.swap(created_);
+    }
+    bool reachable = !dir_ || daemon_;  // ours died in a failed (re)start
+    if (reachable)
+      for (const auto& id : created) call("DELETE", "/containers/" + id + "?force=1");
     if (daemon_) {
       auto status = daemon_->signal_and_wait(SIGTERM, std::chrono::seconds(15));
       EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
@@ -46,6 +54,20 @@ class DaemonFixture : public ::testing::Test {
   }
 
   bool against_gorae() const { return daemon_.has_value(); }
+  /// The goraed-ch02 under test (only when against_gorae()).
+  pid_t daemon_pid() const { return daemon_->pid(); }
+  /// Its --data-root (only when against_gorae()).
+  std::string data_dir() const { return dir_->file("data"); }
+
+  /// SIGKILLs goraed-ch02 (no chance to clean up) and starts a new one on the
+  /// same socket, data root, exec root and pidfile (only when against_gorae()).
+  void kill_and_restart_daemon() {
+    auto status = daemon_->signal_and_wait(SIGKILL, std::chrono::seconds(10));
+    ASSERT_TRUE(status && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL)
+        << "goraed-ch02 did not die of SIGKILL";
+    daemon_.reset();
+    start_daemon();
+  }
 
   http::Client connect() {
     auto client = http::Client::connect(*http::parse_host_uri(host_));
@@ -61,12 +83,16 @@ class DaemonFixture : public ::testing::Test {
   static nlohmann::json json_of(const http::ClientResponse& response) {
     return nlohmann::json::parse(response.body, nullptr, false);
   }
-  /// Creates a container (removed in TearDown) and returns its ID.
+  /// Creates a container (removed in TearDown) and returns its ID. Safe to
+  /// call from several threads.
   std::string create(const nlohmann::json& body, const std::string& query = "") {
     auto response = call("POST", "/containers/create" + query, body.dump());
     EXPECT_EQ(response.status, 201) << response.body;
     auto id = json_of(response).value("Id", "");
-    if (!id.empty()) created_.push_back(id);
+    if (!id.empty()) {
+      std::lock_guard lock(created_mutex_);
+      created_.push_back(id);
+    }
     return id;
   }
   /// Runs to completion and returns the exit code.
@@ -78,8 +104,33 @@ class DaemonFixture : public ::testing::Test {
   std::string host_;
 
  private:
+  void start_daemon() {
+    daemon_.emplace(std::vector<std::string>{GORAED_CH02_PATH, "-H", host_, "--data-root",
+                                             dir_->file("data"), "--exec-root",
+                                             dir_->file("exec"), "--pidfile",
+                                             dir_->file("goraed.pid")},
+                    std::vector<std::string>{}, dir_->file("daemon.log"));
+    // A daemon that exits (bad flags, a binary being rebuilt: exec fails
+    // with 127) is reported at once with its log, not after the 20 s.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!wait_for_ping(dir_->file("gorae.sock"), std::chrono::milliseconds(250))) {
+      if (auto status = daemon_->wait(std::chrono::milliseconds(0))) {
+        daemon_.reset();
+        FAIL() << "goraed-ch02 exited during startup (wait status " << *status
+               << "); its log:\n" << daemon_log();
+      }
+      if (std::chrono::steady_clock::now() > deadline)
+        FAIL() << "goraed-ch02 did not answer within 20 s; its log:\n" << daemon_log();
+    }
+  }
+  std::string daemon_log() const {
+    std::ifstream file(dir_->file("daemon.log"));
+    return std::string(std::istreambuf_iterator<char>(file), {});
+  }
+
   std::optional<TempDir> dir_;
   std::optional<Subprocess> daemon_;
+  std::mutex created_mutex_;
   std::vector<std::string> created_;
 };
 

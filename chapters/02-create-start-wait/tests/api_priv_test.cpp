@@ -1,9 +1,18 @@
 // The Engine API conversation of chapter 02, spoken over the socket as curl
 // or the docker CLI would: statuses, JSON shapes, framing, wait and attach.
+#include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "api_fixture.hpp"
@@ -14,6 +23,60 @@ namespace {
 using nlohmann::json;
 
 class ApiTest : public DaemonFixture {};
+
+// The stdout frame of a short log line: header (stream 1, big-endian
+// length) and the line itself.
+std::string stdout_frame(const std::string& line) {
+  std::string frame("\x01\0\0\0\0\0\0", 8);
+  frame[7] = static_cast<char>(line.size());
+  return frame + line;
+}
+
+// Every process whose parent is `parent`, as "pid (comm) state" for the
+// failure message; zombies included (a finished container nobody reaped).
+std::vector<std::string> children_of(pid_t parent) {
+  std::vector<std::string> children;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream file(entry.path() / "stat");
+    std::string stat;
+    if (!std::getline(file, stat)) continue;  // it ended meanwhile
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    char state = '?';
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent) children.push_back(stat.substr(0, close + 1) + " " + state);
+  }
+  return children;
+}
+
+std::size_t open_fds(pid_t pid) {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd"))
+    ++count;
+  return count;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) out += line + "\n";
+  return out;
+}
+
+// Polls `done` for up to `timeout`; true as soon as it holds.
+template <class Predicate>
+bool eventually(Predicate done, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
 
 // The source article's conversation: create with Tty, start and wait by a
 // six-character prefix, read the raw log.
@@ -67,7 +130,18 @@ TEST_F(ApiTest, ExitCodesAndInspect) {
   EXPECT_EQ(inspect["Args"], json({"-c", "exit 7"}));
   EXPECT_EQ(inspect["Config"]["Image"], "busybox");
   EXPECT_EQ(inspect["HostConfig"]["LogConfig"]["Type"], "json-file");
-  EXPECT_EQ(json_of(call("GET", "/containers/%2Fseven/json"))["Id"], id);  // leading '/' form
+  // The leading '/' form. gorae answers it at once; dockerd's router cleans
+  // "//seven" and answers 301 to the clean path, which Go's client follows.
+  auto slashed = call("GET", "/containers/%2Fseven/json");
+  if (!against_gorae() && slashed.status == 301) {
+    std::string location;
+    for (const auto& [name, value] : slashed.headers)
+      if (strcasecmp(name.c_str(), "Location") == 0) location = value;
+    EXPECT_EQ(location, "/v1.41/containers/seven/json");
+    slashed = call("GET", "/containers/seven/json");
+  }
+  EXPECT_EQ(slashed.status, 200);
+  EXPECT_EQ(json_of(slashed)["Id"], id);
 }
 
 TEST_F(ApiTest, StartAndStopThatChangeNothingAre304) {
@@ -119,6 +193,31 @@ TEST_F(ApiTest, StartFailureKeepsTheContainerCreated) {
   auto state = json_of(call("GET", "/containers/" + id + "/json"))["State"];
   EXPECT_EQ(state["Status"], "created");
   EXPECT_EQ(state["ExitCode"], 127);
+}
+
+// ... unless it is AutoRemove: dockerd removes it at once, and a waiter for
+// condition=removed (docker run --rm) gets its answer instead of hanging.
+TEST_F(ApiTest, AutoRemoveContainerWhoseStartFailsIsRemoved) {
+  auto id = create({{"Image", "busybox"}, {"Cmd", {"/nonexistent"}},
+                    {"HostConfig", {{"AutoRemove", true}}}});
+  auto waiter = connect();
+  ASSERT_TRUE(waiter.request_head("POST", "/v1.41/containers/" + id + "/wait?condition=removed"));
+  auto start = call("POST", "/containers/" + id + "/start");
+  EXPECT_EQ(start.status, 400);
+  EXPECT_NE(start.body.find("no such file or directory"), std::string::npos) << start.body;
+  auto inspect = call("GET", "/containers/" + id + "/json");
+  EXPECT_EQ(inspect.status, 404) << "the failed AutoRemove container is still there";
+  if (inspect.status != 404) return;  // reading the waiter would block for ever
+  std::string body;
+  while (auto piece = waiter.read_some()) {
+    if (!*piece) break;
+    body += **piece;
+  }
+  auto answer = json::parse(body, nullptr, false);
+  EXPECT_TRUE(answer.is_object()) << body;
+  if (answer.is_object()) {
+    EXPECT_EQ(answer["StatusCode"], 127) << body;
+  }
 }
 
 // Both docker CLIs wait for /wait's headers before they send /start.
@@ -236,6 +335,131 @@ TEST_F(ApiTest, ImagesAreListed) {
   EXPECT_TRUE(tags.count("busybox:latest"));
   EXPECT_TRUE(tags.count("hello-world:latest"));
   EXPECT_TRUE(images[0]["Id"].get<std::string>().rfind("sha256:", 0) == 0);
+}
+
+// Fifty short containers through five clients at once: the store, the ID
+// and name generators and the supervisors must not mix them up, and nothing
+// of them may stay behind in the daemon: no child (running or zombie), no
+// descriptor, no directory.
+TEST_F(ApiTest, ManyContainersInParallel) {
+  constexpr int kThreads = 5;
+  constexpr int kPerThread = 10;
+  std::size_t fds_before = against_gorae() ? open_fds(daemon_pid()) : 0;
+  std::mutex ids_mutex;
+  std::vector<std::string> ids;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        for (int i = 0; i < kPerThread; ++i) {
+          std::string n = std::to_string(t * kPerThread + i);
+          auto id = create({{"Image", "busybox"}, {"Cmd", {"sh", "-c", "echo $0", n}}});
+          if (id.empty()) continue;
+          {
+            std::lock_guard lock(ids_mutex);
+            ids.push_back(id);
+          }
+          EXPECT_EQ(run_to_exit(id), 0) << "container " << n;
+          auto logs = call("GET", "/containers/" + id + "/logs?stdout=1&stderr=1");
+          EXPECT_EQ(logs.status, 200);
+          EXPECT_EQ(logs.body, stdout_frame(n + "\n")) << "container " << n;
+          EXPECT_EQ(call("DELETE", "/containers/" + id).status, 204) << "container " << n;
+        }
+      } catch (const std::exception& error) {
+        ADD_FAILURE() << "client thread " << t << ": " << error.what();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(ids.size(), std::size_t{kThreads * kPerThread});
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size()) << "IDs repeat";
+  for (const auto& entry : json_of(call("GET", "/containers/json?all=1")))
+    EXPECT_EQ(std::count(ids.begin(), ids.end(), entry["Id"].get<std::string>()), 0)
+        << "still listed: " << entry.dump();
+  if (!against_gorae()) return;
+
+  // A supervisor thread drops its pidfd and pipes just after /wait answers,
+  // and the server closes a connection just after the client does: poll.
+  pid_t daemon = daemon_pid();
+  EXPECT_TRUE(eventually([&] { return children_of(daemon).empty(); }, std::chrono::seconds(5)))
+      << "goraed-ch02 still has children:\n" << joined(children_of(daemon));
+  // Slack of 2: the daemon may keep a descriptor it opens on first use and
+  // then holds for its lifetime (the first container can be the first user
+  // of, say, a random device or a directory handle). A leak per container
+  // or per connection would show as 50 or more.
+  std::size_t fds_after = 0;
+  EXPECT_TRUE(eventually([&] { return (fds_after = open_fds(daemon)) <= fds_before + 2; },
+                         std::chrono::seconds(5)))
+      << "goraed-ch02 had " << fds_before << " descriptors open before and " << fds_after
+      << " after";
+  std::string containers = data_dir() + "/containers";
+  std::vector<std::string> left;
+  if (std::filesystem::exists(containers))
+    for (const auto& entry : std::filesystem::directory_iterator(containers))
+      left.push_back(entry.path().filename());
+  EXPECT_TRUE(left.empty()) << containers << " still holds:\n" << joined(left);
+}
+
+// Chapter 02's containers die with their daemon. A daemon killed with
+// SIGKILL (no clean-up at all) must come back with a store that says so:
+// the running container is exited with an error and exit code 255, its
+// process is gone, finished containers keep their logs, and new containers
+// run.
+TEST_F(ApiTest, DaemonKilledMidRunRestartsConsistent) {
+  if (!against_gorae())
+    GTEST_SKIP() << "gorae-only: it SIGKILLs and restarts the daemon under test, which it can "
+                    "only do to the goraed-ch02 it started itself";
+  auto finished = create({{"Image", "busybox"}, {"Cmd", {"sh", "-c", "echo before the crash"}}});
+  ASSERT_EQ(run_to_exit(finished), 0);
+  auto sleeper = create({{"Image", "busybox"}, {"Cmd", {"sleep", "300"}}});
+  ASSERT_EQ(call("POST", "/containers/" + sleeper + "/start").status, 204);
+  auto before = json_of(call("GET", "/containers/" + sleeper + "/json"))["State"];
+  ASSERT_EQ(before["Running"], true);
+  pid_t pid = before["Pid"].get<pid_t>();
+  ASSERT_GT(pid, 1);
+
+  // The dead daemon's container process is orphaned. Reparented to PID 1 it
+  // stays a zombie until init gets round to reaping it (this VM's init reaps
+  // orphans only every couple of seconds), and kill(pid, 0) succeeds on a
+  // zombie; as a child subreaper this test adopts it instead and reaps it.
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  struct NoLongerSubreaper {
+    ~NoLongerSubreaper() { ::prctl(PR_SET_CHILD_SUBREAPER, 0); }
+  } restore;
+  ASSERT_NO_FATAL_FAILURE(kill_and_restart_daemon());
+
+  auto state = json_of(call("GET", "/containers/" + sleeper + "/json"))["State"];
+  EXPECT_EQ(state["Status"], "exited");
+  EXPECT_EQ(state["Running"], false);
+  EXPECT_EQ(state["ExitCode"], 255);
+  EXPECT_EQ(state["Pid"], 0);
+  EXPECT_TRUE(state["Error"].is_string() && !state["Error"].get<std::string>().empty())
+      << state.dump();
+  bool gone = eventually(
+      [&] {
+        ::waitpid(pid, nullptr, WNOHANG);  // reap it if we adopted it
+        return ::kill(pid, 0) != 0 && errno == ESRCH;
+      },
+      std::chrono::seconds(2));
+  EXPECT_TRUE(gone) << "the old container process " << pid << " is still there";
+  if (!gone) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+
+  EXPECT_EQ(json_of(call("POST", "/containers/" + sleeper + "/wait"))["StatusCode"], 255);
+  auto logs = call("GET", "/containers/" + finished + "/logs?stdout=1&stderr=1");
+  EXPECT_EQ(logs.status, 200);
+  EXPECT_EQ(logs.body, stdout_frame("before the crash\n"));
+  EXPECT_EQ(json_of(call("GET", "/containers/" + finished + "/json"))["State"]["ExitCode"], 0);
+
+  auto fresh = create({{"Image", "busybox"}, {"Cmd", {"sh", "-c", "echo after the crash"}}});
+  EXPECT_EQ(run_to_exit(fresh), 0);
+  EXPECT_EQ(call("GET", "/containers/" + fresh + "/logs?stdout=1").body,
+            stdout_frame("after the crash\n"));
+  // The crashed container's record is whole enough to run it again.
+  EXPECT_EQ(call("POST", "/containers/" + sleeper + "/start").status, 204);
+  EXPECT_EQ(json_of(call("GET", "/containers/" + sleeper + "/json"))["State"]["Running"], true);
 }
 
 }  // namespace

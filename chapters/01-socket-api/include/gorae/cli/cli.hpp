@@ -40,6 +40,9 @@ class Context {
   /// for an error status.
   http::ClientResponse call(std::string_view method, std::string_view target,
                             std::string body = {}) const;
+  /// A connection of its own, for a streamed body or an attach; throws
+  /// Failure as call() does when nothing listens.
+  http::Client connect() const;
 
   std::string host_flag;  ///< the -H/--host option
   /// What `gorae doctor` checks; each chapter's installer may add checks.
@@ -47,6 +50,9 @@ class Context {
   std::ostream& out;
   std::ostream& err;
 };
+
+/// The text of an error answer: its JSON "message", else the body.
+std::string daemon_message(const http::ClientResponse& response);
 
 /// A chapter's commands: it adds subcommands to the app.
 using CommandInstaller = std::function<void(CLI::App& app, Context& context)>;
