@@ -46,7 +46,7 @@ class ImageStore {
   virtual Status release_rootfs(const std::string& rootfs_dir) = 0;
 };
 
-/// Images as directories: DIR/<name>/<tag>/{rootfs/, config.json}. On first
+/// Images as directories: `DIR/NAME/TAG/{rootfs/, config.json}`. On first
 /// use, the images bundled with gorae (`bundled_dir`, built by CMake) are
 /// copied in; an empty `bundled_dir` copies nothing.
 Result<std::unique_ptr<ImageStore>> open_directory_images(const std::string& images_dir,
