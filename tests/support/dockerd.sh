@@ -21,6 +21,7 @@
 #   stop_daemon PID NAME    SIGTERM (SIGKILL after 15 s) PID, then its leftovers
 #   alive PID, start_time PID, descendants PID, stop_pid PID NAME
 #   wait_ping SOCK PID NAME LOG   wait until GET /_ping answers (60 s max)
+#   log MESSAGE...          print to stderr
 #
 # wait_ping asks ping_socket SOCK, which uses curl; a caller may redefine
 # ping_socket after sourcing this file (run-api-bench uses its own client).
