@@ -88,16 +88,32 @@ int run_info(Context& context) {
 
 }  // namespace
 
-std::string bytes_size(double bytes) {
-  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+namespace {
+
+// go-units' size formatting: divide by `base` while it fits, print with
+// `precision` significant digits.
+std::string scaled_size(double value, double base, const char* const* units, std::size_t count,
+                        int precision) {
   std::size_t unit = 0;
-  while (bytes >= 1024 && unit + 1 < std::size(units)) {
-    bytes /= 1024;
+  while (value >= base && unit + 1 < count) {
+    value /= base;
     ++unit;
   }
   char text[32];
-  std::snprintf(text, sizeof text, "%.4g%s", bytes, units[unit]);
+  std::snprintf(text, sizeof text, "%.*g%s", precision, value, units[unit]);
   return text;
+}
+
+}  // namespace
+
+std::string bytes_size(double bytes) {
+  static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  return scaled_size(bytes, 1024, units, std::size(units), 4);
+}
+
+std::string human_size(double bytes) {
+  static const char* const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
+  return scaled_size(bytes, 1000, units, std::size(units), 3);
 }
 
 void install_system_commands(CLI::App& app, Context& context) {

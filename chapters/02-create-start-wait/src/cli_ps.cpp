@@ -144,18 +144,6 @@ void ps(Context& context, const PsOptions& options) {
   print_table(context.out, rows);
 }
 
-// units.HumanSizeWithPrecision(size, 3): decimal units, "%.3g".
-std::string human_size(double size) {
-  static const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
-  std::size_t unit = 0;
-  while (size >= 1000 && unit + 1 < std::size(units)) {
-    size /= 1000;
-    ++unit;
-  }
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3g%s", size, units[unit]);
-  return text;
-}
 
 void images(Context& context, const PsOptions& options) {
   auto list = json::parse(context.call("GET", "/images/json").body, nullptr, false);

@@ -70,5 +70,7 @@ void install_doctor_command(CLI::App& app, Context& context);
 
 /// Go's units.BytesSize: 25276510208 → "23.54GiB".
 std::string bytes_size(double bytes);
+/// Go's units.HumanSizeWithPrecision(size, 3), decimal: 4866048 → "4.87MB".
+std::string human_size(double bytes);
 
 }  // namespace gorae::cli
