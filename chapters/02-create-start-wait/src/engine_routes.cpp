@@ -162,7 +162,15 @@ void install_routes(api::Router& router, const std::shared_ptr<Engine>& shared) 
   };
   router.add("POST", "/containers/create", keep([&engine](Request& request) {
     check_json_content_type(request);
-    auto body = unwrap(parse_create_body(request.body.empty() ? "{}" : request.body));
+    // dockerd's answers for bodies it cannot use: malformed JSON is its 500
+    // (the decoder's error), an empty config and an empty image are 400s.
+    auto raw = json::parse(request.body, nullptr, false);
+    if (raw.is_discarded())
+      throw api::Error::internal("invalid JSON in the create request body");
+    if (!raw.is_object() || raw.empty())
+      throw api::Error::bad_request("Config cannot be empty in order to create a container");
+    auto body = unwrap(parse_create_body(request.body));
+    if (body.first.image.empty()) throw api::Error::bad_request("No command specified");
     auto id = unwrap(engine.create(request.query_value("name").value_or(""),
                                    std::move(body.first), std::move(body.second)));
     return Response::json(201, json{{"Id", id}, {"Warnings", json::array()}});

@@ -185,6 +185,16 @@ TEST_F(ApiTest, ErrorsSpeakDockersLanguage) {
   EXPECT_NE(json_of(kill)["message"].get<std::string>().find("is not running"), std::string::npos);
 }
 
+TEST_F(ApiTest, UnusableCreateBodiesAsDockerd) {
+  auto empty = call("POST", "/containers/create", "{}");
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_EQ(json_of(empty)["message"], "Config cannot be empty in order to create a container");
+  auto no_image = call("POST", "/containers/create", R"({"Image":""})");
+  EXPECT_EQ(no_image.status, 400);
+  EXPECT_EQ(json_of(no_image)["message"], "No command specified");
+  EXPECT_EQ(call("POST", "/containers/create", "{bad json").status, 500);
+}
+
 TEST_F(ApiTest, StartFailureKeepsTheContainerCreated) {
   auto id = create({{"Image", "busybox"}, {"Cmd", {"/nonexistent"}}});
   auto start = call("POST", "/containers/" + id + "/start");

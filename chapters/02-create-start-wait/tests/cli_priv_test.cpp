@@ -241,5 +241,18 @@ TEST_F(CliTest, RunInteractiveTtyMakesTheTerminalRawAndRestoresIt) {
   EXPECT_TRUE(std::regex_search(result.output, std::regex(R"((^|\s)echo\s)"))) << result.output;
 }
 
+// An interactive shell on a terminal: script(1) gives gorae a pty and types
+// our lines into it; the shell's exit status becomes gorae's.
+TEST_F(CliTest, RunInteractiveShellTypedIntoAPty) {
+  if (!has_script()) GTEST_SKIP() << "script(1) missing: apt-get install bsdutils";
+  std::string cli = std::string("timeout --foreground -s KILL 60 ") + GORAE_CLI_PATH + " -H " +
+                    host_ + " run -it --rm busybox sh";
+  // The sleep keeps script's stdin open until the shell has read the line.
+  auto result = run_command("(sleep 1; printf 'echo typed-$((40+2)); exit 3\\n'; sleep 2) | "
+                            "script -qec " + shell_quoted(cli) + " /dev/null");
+  EXPECT_EQ(result.exit_code, 3) << result.output;
+  EXPECT_NE(result.output.find("typed-42"), std::string::npos) << result.output;
+}
+
 }  // namespace
 }  // namespace gorae::testing
