@@ -22,6 +22,8 @@
 // with status 0, is an error and is left out of the percentiles.
 
 #include <sys/socket.h>
+
+#include "response_parser.hpp"
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -171,88 +173,24 @@ class Connection {
     }
   }
 
-  // One CRLF-terminated line from buf_, without the CRLF.
-  std::optional<std::string> line() {
-    for (;;) {
-      if (auto pos = buf_.find("\r\n"); pos != std::string::npos) {
-        std::string l = buf_.substr(0, pos);
-        buf_.erase(0, pos + 2);
-        return l;
-      }
-      if (buf_.size() > 64 * 1024 || !fill()) return std::nullopt;
-    }
-  }
-
-  bool take(std::size_t n, std::string& out) {
-    while (buf_.size() < n) {
-      if (!fill()) return false;
-    }
-    out.append(buf_, 0, n);
-    buf_.erase(0, n);
-    return true;
-  }
-
-  static std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  }
-
+  // The shared benchmark parser (response_parser.cpp), here keeping the body.
   std::optional<Response> read_response(bool head) {
     Response r;
-    auto status_line = line();
-    if (!status_line) return fail("connection closed before the status line");
-    if (status_line->rfind("HTTP/1.", 0) != 0 || status_line->size() < 12) {
-      return fail("bad status line: " + *status_line);
-    }
-    r.status = std::atoi(status_line->c_str() + 9);
-    if (status_line->compare(0, 8, "HTTP/1.0") == 0) r.keep_alive = false;
-    bool chunked = false;
-    std::optional<std::size_t> length;
+    gorae::bench::ResponseParser parser;
+    parser.reset(head);
+    parser.keep_body(&r.body);
     for (;;) {
-      auto h = line();
-      if (!h) return fail("connection closed in the headers");
-      if (h->empty()) break;
-      auto colon = h->find(':');
-      if (colon == std::string::npos) return fail("bad header: " + *h);
-      std::string name = lower(h->substr(0, colon));
-      std::string value = h->substr(colon + 1);
-      value.erase(0, value.find_first_not_of(" \t"));
-      if (name == "content-length") length = std::strtoull(value.c_str(), nullptr, 10);
-      if (name == "transfer-encoding" && lower(value).find("chunked") != std::string::npos) {
-        chunked = true;
-      }
-      if (name == "connection" && lower(value).find("close") != std::string::npos) {
-        r.keep_alive = false;
+      buf_.erase(0, parser.feed(buf_));
+      if (parser.failed()) return fail("malformed response");
+      if (parser.done()) break;
+      if (!fill()) {
+        parser.on_eof();
+        if (!parser.done()) return fail("connection closed mid-response");
+        break;
       }
     }
-    if (head || r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200)) {
-      return r;
-    }
-    if (chunked) {
-      for (;;) {
-        auto size_line = line();
-        if (!size_line) return fail("connection closed in a chunk size");
-        std::size_t size = std::strtoull(size_line->c_str(), nullptr, 16);
-        if (size == 0) break;
-        std::string crlf;
-        if (!take(size, r.body) || !take(2, crlf) || crlf != "\r\n") {
-          return fail("connection closed in a chunk");
-        }
-      }
-      for (;;) {  // trailers, up to the empty line
-        auto t = line();
-        if (!t) return fail("connection closed in the trailers");
-        if (t->empty()) break;
-      }
-    } else if (length) {
-      if (!take(*length, r.body)) return fail("connection closed in the body");
-    } else {
-      while (fill()) {
-      }
-      r.body = std::move(buf_);
-      buf_.clear();
-      r.keep_alive = false;
-    }
+    r.status = parser.status();
+    r.keep_alive = parser.keep_alive();
     return r;
   }
 

@@ -40,6 +40,7 @@ void ResponseParser::reset(bool head_request) {
   has_length_ = false;
   status_ = 0;
   remaining_ = 0;
+  body_ = nullptr;
   line_.clear();  // keeps its capacity, so steady state allocates nothing
 }
 
@@ -51,6 +52,7 @@ std::size_t ResponseParser::feed(std::string_view data) {
       case State::kChunkData: {
         std::size_t n = static_cast<std::size_t>(
             std::min<std::uint64_t>(remaining_, data.size()));
+        if (body_) body_->append(data.substr(0, n));
         data.remove_prefix(n);
         remaining_ -= n;
         if (remaining_ == 0) {
@@ -59,6 +61,7 @@ std::size_t ResponseParser::feed(std::string_view data) {
         break;
       }
       case State::kUntilClose:
+        if (body_) body_->append(data);
         data = {};
         break;
       default:

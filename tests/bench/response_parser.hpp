@@ -1,4 +1,4 @@
-// Incremental HTTP/1.1 response parser for gorae-api-load.
+// Incremental HTTP/1.1 response parser for the benchmark clients.
 //
 // Only what a benchmark client needs from RFC 9112: the status line, the
 // framing headers (Content-Length, Transfer-Encoding: chunked, Connection) and
@@ -17,6 +17,10 @@ class ResponseParser {
  public:
   /// Prepares for the next response. A HEAD answer has headers but no body.
   void reset(bool head_request);
+
+  /// Also keeps the body's bytes in `*body` (until the next reset); by
+  /// default bodies are only counted.
+  void keep_body(std::string* body) { body_ = body; }
 
   /// Consumes bytes from `data` and returns how many it used. It stops early
   /// once the response is complete, so leftover bytes mean the server sent
@@ -57,6 +61,7 @@ class ResponseParser {
   int status_ = 0;
   std::uint64_t remaining_ = 0;  // body or chunk bytes still to come
   std::string line_;             // the current line, possibly split by reads
+  std::string* body_ = nullptr;  // where to keep the body, if anywhere
 };
 
 }  // namespace gorae::bench
