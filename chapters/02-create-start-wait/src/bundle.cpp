@@ -159,26 +159,37 @@ json spec_to_json(const BundleSpec& spec) {
 
 }  // namespace
 
-Result<BundleSpec> load_bundle(const std::string& bundle_dir) {
+json bundle_document(const BundleSpec& spec) { return spec_to_json(spec); }
+
+Result<BundleSpec> parse_bundle_document(const json& config) { return spec_from_json(config); }
+
+Result<json> load_bundle_document(const std::string& bundle_dir) {
   const std::string path = bundle_dir + "/config.json";
   std::ifstream in(path, std::ios::binary);
   if (!in) return tl::unexpected(Error::from_errno("open " + path));
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) return tl::unexpected(Error::from_errno(EIO, "read " + path));
-
   json config = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
   if (config.is_discarded()) return fail(Errc::invalid_argument, path + ": not valid JSON");
+  return config;
+}
+
+Result<BundleSpec> load_bundle(const std::string& bundle_dir) {
+  GORAE_ASSIGN_OR_RETURN(json config, load_bundle_document(bundle_dir));
   auto spec = spec_from_json(config);
   if (!spec) return tl::unexpected(std::move(spec).error().wrap(bundle_dir));
   return spec;
 }
 
-Status write_bundle(const std::string& bundle_dir, const BundleSpec& spec) {
-  json config = spec_to_json(spec);
+Status write_bundle_document(const std::string& bundle_dir, const json& config) {
   // Never write what load_bundle would refuse to read.
   GORAE_TRY(spec_from_json(config));
   return daemon::write_file_atomic(bundle_dir + "/config.json", config.dump(2) + "\n");
+}
+
+Status write_bundle(const std::string& bundle_dir, const BundleSpec& spec) {
+  return write_bundle_document(bundle_dir, spec_to_json(spec));
 }
 
 }  // namespace gorae::runtime

@@ -51,12 +51,16 @@ void make_working_dir(const std::string& rootfs, const std::string& working_dir)
   }
 }
 
-// The recorded pid is ours only if that process is chrooted into the
-// container's root filesystem: a pid can be reused after a reboot.
+// The recorded pid is ours only if that process's root directory is the
+// container's root filesystem: a pid can be reused after a reboot. stat()
+// follows /proc/PID/root to the directory itself, so this holds for a chroot
+// and for a pivot_root in another mount namespace (whose readlink says "/").
 bool is_container_process(pid_t pid, const std::string& rootfs) {
-  std::error_code ec;
-  auto root = fs::read_symlink("/proc/" + std::to_string(pid) + "/root", ec);
-  return !ec && root == fs::weakly_canonical(rootfs, ec);
+  struct stat process_root {}, container_root {};
+  std::string link = "/proc/" + std::to_string(pid) + "/root";
+  return ::stat(link.c_str(), &process_root) == 0 && ::stat(rootfs.c_str(), &container_root) == 0 &&
+         process_root.st_dev == container_root.st_dev &&
+         process_root.st_ino == container_root.st_ino;
 }
 
 bool auto_remove_of(const std::string& host_config) {
@@ -73,10 +77,12 @@ tl::unexpected<Error> not_running(const std::string& id) {
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<std::unique_ptr<Engine>> Engine::open(Paths paths, std::unique_ptr<ImageStore> images,
-                                             std::unique_ptr<runtime::Runtime> runtime) {
+                                             std::unique_ptr<runtime::Runtime> runtime,
+                                             std::vector<SpecContributor> contributors) {
   auto impl = std::make_unique<Impl>(std::move(paths));
   impl->images = std::move(images);
   impl->runtime = std::move(runtime);
+  impl->contributors = std::move(contributors);
   GORAE_ASSIGN_OR_RETURN(auto skipped, impl->store.load());
   for (const auto& reason : skipped) GORAE_LOG_WARN("skipped a container record: %s", reason.c_str());
   // Chapter 02's containers die with the daemon that ran them. A record
@@ -161,9 +167,7 @@ Result<std::string> Engine::create(const std::string& name, ContainerConfig conf
   populate_dev(dir + "/rootfs");
   if (!container.config.working_dir.empty())
     make_working_dir(dir + "/rootfs", container.config.working_dir);
-  auto spec = make_bundle_spec(container, dir + "/rootfs");
-  Status saved = spec ? runtime::write_bundle(container.bundle_dir, *spec)
-                      : Status(tl::unexpected(spec.error()));
+  Status saved = impl_->write_spec(container, dir + "/rootfs");
   if (saved) saved = store.save(container);
   if (!saved) {
     impl_->images->release_rootfs(dir + "/rootfs");
@@ -172,6 +176,13 @@ Result<std::string> Engine::create(const std::string& name, ContainerConfig conf
   }
   impl_->changed.notify_all();
   return container.id;
+}
+
+Status Engine::Impl::write_spec(const Container& container, const std::string& rootfs) {
+  GORAE_ASSIGN_OR_RETURN(runtime::BundleSpec base, make_bundle_spec(container, rootfs));
+  nlohmann::json document = runtime::bundle_document(base);
+  for (const SpecContributor& contribute : contributors) GORAE_TRY(contribute(container, document));
+  return runtime::write_bundle_document(container.bundle_dir, document);
 }
 
 Result<Change> Engine::start(const std::string& reference) {

@@ -41,6 +41,7 @@ struct Engine::Impl {
   Paths paths;
   std::unique_ptr<ImageStore> images;
   std::unique_ptr<runtime::Runtime> runtime;
+  std::vector<SpecContributor> contributors;
 
   mutable std::mutex mutex;  ///< guards everything below
   std::condition_variable_any changed;  ///< any state change: exits, starts, removals
@@ -56,6 +57,9 @@ struct Engine::Impl {
   bool closing = false;
 
   explicit Impl(Paths p) : paths(std::move(p)), store(paths.data_root + "/containers") {}
+
+  /// config.json: chapter 02's document, then each contributor's part.
+  Status write_spec(const Container& container, const std::string& rootfs);
 
   // supervisor.cpp
   void supervise(const std::string& id, std::shared_ptr<Live> process);

@@ -231,8 +231,8 @@ void install_routes(api::Router& router, const std::shared_ptr<Engine>& shared) 
 
 }  // namespace
 
-daemon::Installer installer(std::string bundled_images) {
-  return [bundled_images](daemon::Context& context) -> Status {
+daemon::Installer installer(std::string bundled_images, EngineParts parts) {
+  return [bundled_images, parts](daemon::Context& context) -> Status {
     const auto& options = context.options;
     if (!std::filesystem::is_directory(bundled_images))
       GORAE_LOG_WARN("no bundled images at \"%s\": hello-world and busybox will be missing",
@@ -242,7 +242,8 @@ daemon::Installer installer(std::string bundled_images) {
     GORAE_ASSIGN_OR_RETURN(
         std::shared_ptr<Engine> shared,
         Engine::open({options.data_root, options.exec_root}, std::move(images),
-                     runtime::make_chroot_runtime()));
+                     parts.make_runtime ? parts.make_runtime() : runtime::make_chroot_runtime(),
+                     parts.contributors));
     install_routes(context.router, shared);
     context.system.add_info_contributor([weak = std::weak_ptr<Engine>(shared)](json& info) {
       auto engine = weak.lock();

@@ -14,6 +14,7 @@
 #include "gorae/engine/container.hpp"
 #include "gorae/engine/images.hpp"
 #include "gorae/engine/logs.hpp"
+#include "gorae/engine/spec.hpp"
 #include "gorae/runtime/runtime.hpp"
 
 namespace gorae::engine {
@@ -49,8 +50,10 @@ class Engine {
     std::string data_root;  ///< containers/, images/
     std::string exec_root;  ///< bundles
   };
+  /// `contributors` edit each new container's config.json, in order.
   static Result<std::unique_ptr<Engine>> open(Paths paths, std::unique_ptr<ImageStore> images,
-                                              std::unique_ptr<runtime::Runtime> runtime);
+                                              std::unique_ptr<runtime::Runtime> runtime,
+                                              std::vector<SpecContributor> contributors = {});
   /// Stops running containers (SIGTERM, then SIGKILL) so none outlives the
   /// daemon: surviving a restart is chapter 08's work.
   ~Engine();

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "gorae/base/error.hpp"
 #include "gorae/base/unique_fd.hpp"
 
@@ -39,6 +41,17 @@ struct BundleSpec {
 Result<BundleSpec> load_bundle(const std::string& bundle_dir);
 /// Writes a minimal OCI runtime spec (ociVersion 1.0.2) for `spec`.
 Status write_bundle(const std::string& bundle_dir, const BundleSpec& spec);
+
+/// The whole config.json, for the chapters that add to it (DESIGN §2): the
+/// document for `spec` as write_bundle would write it.
+nlohmann::json bundle_document(const BundleSpec& spec);
+/// This chapter's part of a document (root, hostname, process).
+/// @return Errc::invalid_argument naming the field.
+Result<BundleSpec> parse_bundle_document(const nlohmann::json& config);
+/// Reads bundle/config.json as a document.
+Result<nlohmann::json> load_bundle_document(const std::string& bundle_dir);
+/// Writes a document, after checking that this chapter's part reads back.
+Status write_bundle_document(const std::string& bundle_dir, const nlohmann::json& config);
 
 /// The host side of a started container's stdio.
 struct Stdio {

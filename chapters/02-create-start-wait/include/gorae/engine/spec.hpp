@@ -1,0 +1,30 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "gorae/base/error.hpp"
+#include "gorae/engine/container.hpp"
+#include "gorae/runtime/runtime.hpp"
+
+namespace gorae::engine {
+
+/// One chapter's step in turning a container into its OCI config.json
+/// (DESIGN §4). It reads the container (Config, HostConfig) and edits the
+/// document that chapter 02 started (root, process, hostname). The engine
+/// runs the list in order when the container is created; an error fails the
+/// create with it (Errc::invalid_argument answers 400). The list, read top
+/// to bottom, is the story of the book.
+using SpecContributor = std::function<Status(const Container& container, nlohmann::json& spec)>;
+
+/// What a chapter's daemon plugs into chapter 02's engine.
+struct EngineParts {
+  /// The runtime that runs the bundles; empty: chapter 02's chroot runtime.
+  std::function<std::unique_ptr<runtime::Runtime>()> make_runtime;
+  std::vector<SpecContributor> contributors;
+};
+
+}  // namespace gorae::engine
