@@ -11,9 +11,15 @@
 namespace gorae::cli {
 
 void install_container_commands(CLI::App& app, Context& context) {
-  detail::install_run_commands(app, context);
-  detail::install_view_commands(app, context);
-  detail::install_lifecycle_commands(app, context);
+  container_commands({})(app, context);
+}
+
+CommandInstaller container_commands(std::vector<CreateFlagsFactory> extra_flags) {
+  return [extra_flags](CLI::App& app, Context& context) {
+    detail::install_run_commands(app, context, extra_flags);
+    detail::install_view_commands(app, context);
+    detail::install_lifecycle_commands(app, context);
+  };
 }
 
 namespace detail {

@@ -12,7 +12,8 @@
 namespace gorae::cli::detail {
 
 // The three groups of commands, one file each.
-void install_run_commands(CLI::App& app, Context& context);        // cli_run.cpp
+void install_run_commands(CLI::App& app, Context& context,
+                          const std::vector<CreateFlagsFactory>& extra_flags);  // cli_run.cpp
 void install_view_commands(CLI::App& app, Context& context);       // cli_ps.cpp
 void install_lifecycle_commands(CLI::App& app, Context& context);  // cli_lifecycle.cpp
 

@@ -24,11 +24,13 @@ struct CreateOptions {
   CLI::Option* entrypoint_option = nullptr;
   std::vector<std::string> env;
   std::vector<std::string> words;  // IMAGE [COMMAND [ARG...]]
+  std::vector<std::unique_ptr<CreateFlags>> extra;  // later chapters' flags
 };
 
 // `-e`, `--name`, ... then everything from the image on belongs to the
 // container: `gorae run busybox sh -c 'exit 7'` must not read `-c`.
-void add_create_options(CLI::App* command, CreateOptions& options) {
+void add_create_options(CLI::App* command, CreateOptions& options,
+                        const std::vector<CreateFlagsFactory>& extra_flags) {
   command->prefix_command();
   command->set_help_flag("--help", "Print usage");  // -h is --hostname, as in docker
   command->add_flag("-i,--interactive", options.interactive, "Keep STDIN open even if not attached");
@@ -43,6 +45,10 @@ void add_create_options(CLI::App* command, CreateOptions& options) {
   command->add_option("-h,--hostname", options.hostname, "Container host name");
   options.entrypoint_option =
       command->add_option("--entrypoint", options.entrypoint, "Overwrite the default ENTRYPOINT");
+  for (const auto& make : extra_flags) {
+    options.extra.push_back(make());
+    options.extra.back()->add_to(*command);
+  }
 }
 
 // `-e NAME` without a value takes NAME from our environment, as docker does.
@@ -64,7 +70,7 @@ json create_body(const CreateOptions& options, bool for_run) {
   else if (options.entrypoint_option->count() > 0) entrypoint = json::array({""});
   json host = {{"AutoRemove", options.remove}};
   if (options.tty) host["ConsoleSize"] = console_size();
-  return json{{"Hostname", options.hostname},
+  json body{{"Hostname", options.hostname},
               {"Domainname", ""},
               {"User", options.user},
               {"AttachStdin", attach && options.interactive},
@@ -81,6 +87,8 @@ json create_body(const CreateOptions& options, bool for_run) {
               {"Entrypoint", entrypoint},
               {"Labels", json::object()},
               {"HostConfig", host}};
+  for (const auto& flags : options.extra) flags->apply(body);
+  return body;
 }
 
 // reference.FamiliarString: the name as docker shows it, with its tag.
@@ -263,10 +271,11 @@ void exit_with(int status) {
 
 }  // namespace
 
-void install_run_commands(CLI::App& app, Context& context) {
+void install_run_commands(CLI::App& app, Context& context,
+                          const std::vector<CreateFlagsFactory>& extra_flags) {
   auto run_options = std::make_shared<CreateOptions>();
   auto* run_command = app.add_subcommand("run", "Create and run a new container from an image");
-  add_create_options(run_command, *run_options);
+  add_create_options(run_command, *run_options, extra_flags);
   run_command->add_flag("-d,--detach", run_options->detach,
                         "Run container in background and print container ID");
   run_command->callback([&context, run_options, run_command] {
@@ -276,7 +285,7 @@ void install_run_commands(CLI::App& app, Context& context) {
 
   auto create_options = std::make_shared<CreateOptions>();
   auto* create_command = app.add_subcommand("create", "Create a new container");
-  add_create_options(create_command, *create_options);
+  add_create_options(create_command, *create_options, extra_flags);
   create_command->callback([&context, create_options, create_command] {
     create_options->words = create_command->remaining();
     context.out << create_container(context, *create_options, /*for_run=*/false) << "\n";

@@ -88,9 +88,9 @@ Status Engine::Impl::start_locked(std::unique_lock<std::mutex>& lock, const std:
   std::string rootfs = store.container_dir(id) + "/rootfs";
   std::error_code ec;  // the exec root is a tmpfs: a reboot empties it
   std::filesystem::create_directories(container.bundle_dir, ec);
-  auto spec = make_bundle_spec(container, rootfs);
-  Status ready = spec ? runtime::write_bundle(container.bundle_dir, *spec)
-                      : Status(tl::unexpected(spec.error()));
+  // Written again at each start, as dockerd does: the exec root may have
+  // been emptied by a reboot.
+  Status ready = write_spec(container, rootfs);
   auto started = ready ? runtime->start(id, container.bundle_dir, container.config.open_stdin)
                        : Result<runtime::Started>(tl::unexpected(ready.error()));
   if (!started) {

@@ -1,5 +1,5 @@
 #pragma once
-// A daemon to talk to: goraed-ch02 on a temporary socket, or, when
+// A daemon to talk to: goraed-ch02 (or a later chapter's) on a temporary socket, or, when
 // GORAE_TEST_HOST=unix:///path is set, that daemon (Debian's dockerd with
 // hello-world and busybox imported: tests/differential/run-against-dockerd).
 // The same tests passing against dockerd prove they encode Docker's
@@ -23,6 +23,11 @@
 #include "gorae/http/client.hpp"
 #include "gorae/http/host_uri.hpp"
 #include "gorae/testing/support.hpp"
+
+// A later chapter's tests define it as their chapter's daemon.
+#ifndef GORAE_FIXTURE_DAEMON
+#define GORAE_FIXTURE_DAEMON GORAED_CH02_PATH
+#endif
 
 namespace gorae::testing {
 
@@ -49,7 +54,7 @@ class DaemonFixture : public ::testing::Test {
     if (daemon_) {
       auto status = daemon_->signal_and_wait(SIGTERM, std::chrono::seconds(15));
       EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-          << "goraed-ch02 did not stop cleanly";
+          << "the daemon did not stop cleanly";
     }
   }
 
@@ -58,13 +63,15 @@ class DaemonFixture : public ::testing::Test {
   pid_t daemon_pid() const { return daemon_->pid(); }
   /// Its --data-root (only when against_gorae()).
   std::string data_dir() const { return dir_->file("data"); }
+  /// Its --exec-root, where the bundles are (only when against_gorae()).
+  std::string exec_dir() const { return dir_->file("exec"); }
 
   /// SIGKILLs goraed-ch02 (no chance to clean up) and starts a new one on the
   /// same socket, data root, exec root and pidfile (only when against_gorae()).
   void kill_and_restart_daemon() {
     auto status = daemon_->signal_and_wait(SIGKILL, std::chrono::seconds(10));
     ASSERT_TRUE(status && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL)
-        << "goraed-ch02 did not die of SIGKILL";
+        << "the daemon did not die of SIGKILL";
     daemon_.reset();
     start_daemon();
   }
@@ -105,7 +112,7 @@ class DaemonFixture : public ::testing::Test {
 
  private:
   void start_daemon() {
-    daemon_.emplace(std::vector<std::string>{GORAED_CH02_PATH, "-H", host_, "--data-root",
+    daemon_.emplace(std::vector<std::string>{GORAE_FIXTURE_DAEMON, "-H", host_, "--data-root",
                                              dir_->file("data"), "--exec-root",
                                              dir_->file("exec"), "--pidfile",
                                              dir_->file("goraed.pid")},
@@ -116,11 +123,11 @@ class DaemonFixture : public ::testing::Test {
     while (!wait_for_ping(dir_->file("gorae.sock"), std::chrono::milliseconds(250))) {
       if (auto status = daemon_->wait(std::chrono::milliseconds(0))) {
         daemon_.reset();
-        FAIL() << "goraed-ch02 exited during startup (wait status " << *status
+        FAIL() << "the daemon exited during startup (wait status " << *status
                << "); its log:\n" << daemon_log();
       }
       if (std::chrono::steady_clock::now() > deadline)
-        FAIL() << "goraed-ch02 did not answer within 20 s; its log:\n" << daemon_log();
+        FAIL() << "the daemon did not answer within 20 s; its log:\n" << daemon_log();
     }
   }
   std::string daemon_log() const {

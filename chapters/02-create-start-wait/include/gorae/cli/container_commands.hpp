@@ -1,8 +1,27 @@
 #pragma once
 
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
 #include "gorae/cli/cli.hpp"
 
 namespace gorae::cli {
+
+/// A later chapter's flags for `run` and `create` (`--cap-add`, `--memory`,
+/// `-p`...): it registers them on the command and writes what the user gave
+/// into the create request's body, usually its HostConfig.
+class CreateFlags {
+ public:
+  virtual ~CreateFlags() = default;
+  virtual void add_to(CLI::App& command) = 0;
+  /// Throws Failure for a value the daemon must never see (a missing file).
+  virtual void apply(nlohmann::json& create_body) const = 0;
+};
+/// One fresh set per command: `run` and `create` each parse their own.
+using CreateFlagsFactory = std::function<std::unique_ptr<CreateFlags>()>;
 
 /// Chapter 02's commands, with the docker CLI's output and exit codes:
 /// `run`, `create`, `start`, `attach` (the attach/wait/start dance and the
@@ -12,5 +31,8 @@ namespace gorae::cli {
 /// `run` exits with the container's status code, or 125 when the daemon
 /// refuses the container (126/127 when the command cannot be executed).
 void install_container_commands(CLI::App& app, Context& context);
+
+/// The same commands, with later chapters' flags on `run` and `create`.
+CommandInstaller container_commands(std::vector<CreateFlagsFactory> extra_flags);
 
 }  // namespace gorae::cli

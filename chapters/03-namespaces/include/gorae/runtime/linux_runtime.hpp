@@ -1,0 +1,16 @@
+#pragma once
+
+#include <memory>
+
+#include "gorae/runtime/runtime.hpp"
+
+namespace gorae::runtime {
+
+/// Chapter 03's runtime: runs a bundle's config.json the way runc does, in
+/// the namespaces it lists (pid, mount, uts, ipc, network, cgroup, user),
+/// on its own root filesystem (mounts, /dev, pivot_root, masked and
+/// read-only paths), with its capabilities, rlimits, no_new_privs and
+/// seccomp filter. A step that fails is reported by name and errno.
+std::unique_ptr<Runtime> make_linux_runtime();
+
+}  // namespace gorae::runtime
