@@ -54,6 +54,8 @@ highlight_language = "none"
 nitpick_ignore_regex = [
     (r"cpp:.*", r"(std|tl|nlohmann|boost|asio|CLI)(::.*)?"),
     (r"cpp:.*", r"(size_t|ssize_t|pid_t|uid_t|gid_t|mode_t|off_t|va_list)"),
+    # The kernel's BPF program types (linux/filter.h), held by SeccompProgram.
+    (r"cpp:.*", r"(sock_filter|sock_fprog)"),
     # The top-level namespace has no entry of its own: docs/reference/index.md
     # lists its few members one by one (a `doxygennamespace gorae` block would
     # repeat every nested namespace).
