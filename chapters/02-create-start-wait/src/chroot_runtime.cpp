@@ -103,13 +103,7 @@ struct ChildPlan {
     if (::ioctl(tty, TIOCSCTTY, 0) < 0) child_fail(err, ChildStep::set_ctty);
     fds = {tty, tty, tty};
   }
-  // Move sources out of 0..2 first, so one dup2 cannot overwrite another's source.
-  for (int& fd : fds) {
-    if (fd < 3) fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    if (fd < 0) child_fail(err, ChildStep::stdio);
-  }
-  for (int i = 0; i < 3; ++i)  // dup2 clears O_CLOEXEC on the copy
-    if (::dup2(fds[i], i) < 0) child_fail(err, ChildStep::stdio);
+  if (!install_stdio(fds)) child_fail(err, ChildStep::stdio);
 
   // chdir first so "." is the new root and no directory outside stays open.
   if (::chdir(plan.root) < 0) child_fail(err, ChildStep::chdir_root);

@@ -130,6 +130,17 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
   return out;
 }
 
+bool install_stdio(std::array<int, 3> fds) noexcept {
+  // Move sources out of 0..2 first, so one dup2 cannot overwrite another's source.
+  for (int& fd : fds) {
+    if (fd < 3) fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0) return false;
+  }
+  for (int i = 0; i < 3; ++i)  // dup2 clears O_CLOEXEC on the copy
+    if (::dup2(fds[i], i) < 0) return false;
+  return true;
+}
+
 Result<int> wait_status(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0)

@@ -12,13 +12,16 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "gorae/http/client.hpp"
 #include "gorae/http/host_uri.hpp"
@@ -30,6 +33,27 @@
 #endif
 
 namespace gorae::testing {
+
+// Every process whose parent is `parent`, as "pid (comm) state" for the
+// failure message; zombies included (a finished container nobody reaped).
+inline std::vector<std::string> children_of(pid_t parent) {
+  std::vector<std::string> children;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream file(entry.path() / "stat");
+    std::string stat;
+    if (!std::getline(file, stat)) continue;  // it ended meanwhile
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    char state = '?';
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent) children.push_back(stat.substr(0, close + 1) + " " + state);
+  }
+  return children;
+}
 
 class DaemonFixture : public ::testing::Test {
  protected:

@@ -33,9 +33,12 @@
 #include <cstring>
 
 #include "child_plan.hpp"
+#include "gorae/runtime/process_support.hpp"
 
 namespace gorae::runtime::detail {
 namespace {
+
+using runtime::install_stdio;
 
 // ---- reporting ---------------------------------------------------------------
 
@@ -346,13 +349,7 @@ void set_stdio(const ChildPlan& plan, int console) noexcept {
     if (::ioctl(console, TIOCSCTTY, 0) < 0) fail(plan, Step::set_ctty);
     fds = {console, console, console};
   }
-  // Move sources out of 0..2 first, so one dup2 cannot overwrite another's source.
-  for (int& fd : fds) {
-    if (fd < 3) fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    if (fd < 0) fail(plan, Step::stdio);
-  }
-  for (int i = 0; i < 3; ++i)  // dup2 clears O_CLOEXEC on the copy
-    if (::dup2(fds[i], i) < 0) fail(plan, Step::stdio);
+  if (!install_stdio(fds)) fail(plan, Step::stdio);
 }
 
 void set_capabilities(const ChildPlan& plan) noexcept {

@@ -255,6 +255,7 @@ TEST_F(IsolationTest, AFailedStartSaysWhyAndLeavesNothingBehind) {
             std::string::npos)
       << created2.body;
   EXPECT_EQ(host_mounts_mentioning(data_dir()), "") << "mounts left on the host";
+  EXPECT_EQ(children_of(daemon_pid()), std::vector<std::string>()) << "a process is left behind";
 }
 
 TEST_F(IsolationTest, NothingIsLeftOnTheHostAfterContainersRun) {

@@ -39,6 +39,10 @@ Result<std::string> find_executable(int root_fd, const ProcessSpec& process);
 /// NULL-terminated char* views of `strings` (which must outlive them), for execve.
 std::vector<char*> c_strings(const std::vector<std::string>& strings);
 
+/// In the child between fork and execve: makes fds[0..2] its 0, 1 and 2.
+/// Async-signal-safe (system calls only). @return false with errno set.
+bool install_stdio(std::array<int, 3> fds) noexcept;
+
 /// waitpid, retried on EINTR.
 Result<int> wait_status(pid_t pid);
 
