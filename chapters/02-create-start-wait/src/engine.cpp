@@ -319,6 +319,17 @@ Result<Container> Engine::inspect(const std::string& reference) const {
   return *impl_->store.find(id);
 }
 
+Result<Container> Engine::update(const std::string& reference,
+                                 const std::function<Status(Container& container)>& edit) {
+  std::unique_lock lock(impl_->mutex);
+  GORAE_ASSIGN_OR_RETURN(auto id, impl_->resolve(reference));
+  Container container = *impl_->store.find(id);
+  GORAE_TRY(edit(container));
+  container.id = id;  // the one thing an edit may not change
+  GORAE_TRY(impl_->store.save(container));
+  return container;
+}
+
 std::array<int, 4> Engine::counts() const {
   std::unique_lock lock(impl_->mutex);
   std::array<int, 4> counts{0, 0, 0, 0};

@@ -245,6 +245,7 @@ daemon::Installer installer(std::string bundled_images, EngineParts parts) {
                      parts.make_runtime ? parts.make_runtime() : runtime::make_chroot_runtime(),
                      parts.contributors));
     install_routes(context.router, shared);
+    for (const EngineRoutes& add_routes : parts.routes) add_routes(context.router, shared);
     context.system.add_info_contributor([weak = std::weak_ptr<Engine>(shared)](json& info) {
       auto engine = weak.lock();
       if (!engine) return;

@@ -175,6 +175,7 @@ void Engine::Impl::finish(const std::string& id, const std::shared_ptr<Live>& pr
     Container container = *record;
     container.state.status = RunStatus::exited;
     container.state.exit_code = status.code;
+    container.state.oom_killed = status.oom_killed;
     container.state.pid = 0;
     container.state.finished_at = Clock::now();
     if (auto saved = store.save(container); !saved)

@@ -227,9 +227,13 @@ bool LinuxSpec::has_namespace(int clone_flag) const {
 
 Result<LinuxSpec> load_linux_bundle(const std::string& bundle_dir) {
   GORAE_ASSIGN_OR_RETURN(json config, load_bundle_document(bundle_dir));
+  return parse_linux_spec(config);
+}
+
+Result<LinuxSpec> parse_linux_spec(const json& config) {
   LinuxSpec spec;
   GORAE_ASSIGN_OR_RETURN(spec.base, parse_bundle_document(config));
-  if (const json* readonly = find(config["root"], "readonly")) {
+  if (const json* readonly = find(config.at("root"), "readonly")) {
     if (!readonly->is_boolean()) return invalid("root.readonly", "must be a boolean");
     spec.root_readonly = readonly->get<bool>();
   }
@@ -237,7 +241,7 @@ Result<LinuxSpec> load_linux_bundle(const std::string& bundle_dir) {
     GORAE_ASSIGN_OR_RETURN(spec.domainname, read_string(*domainname, "domainname"));
   }
   GORAE_ASSIGN_OR_RETURN(spec.mounts, read_mounts(find(config, "mounts")));
-  GORAE_TRY(read_process(config["process"], spec));
+  GORAE_TRY(read_process(config.at("process"), spec));
   if (const json* linux = find(config, "linux")) GORAE_TRY(read_linux(*linux, spec));
   // runc's rules (libcontainer/configs/validate): these need their namespace.
   if (!spec.base.hostname.empty() && !spec.has_namespace(CLONE_NEWUTS))

@@ -82,6 +82,10 @@ class Engine {
   std::optional<int> wait(const WaitTicket& ticket, std::stop_token stop);
 
   Result<Container> inspect(const std::string& reference) const;
+  /// Changes a container's record (its HostConfig, for POST /update) and
+  /// saves it; `edit` runs under the engine's lock and may refuse.
+  Result<Container> update(const std::string& reference,
+                           const std::function<Status(Container& container)>& edit);
   std::vector<Container> list(const ListOptions& options) const;
   /// Counts for /info: total, running, paused, stopped.
   std::array<int, 4> counts() const;

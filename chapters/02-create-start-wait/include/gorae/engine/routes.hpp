@@ -2,10 +2,27 @@
 
 #include <string>
 
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "gorae/api/router.hpp"
 #include "gorae/daemon/daemon.hpp"
+#include "gorae/engine/engine.hpp"
 #include "gorae/engine/spec.hpp"
 
 namespace gorae::engine {
+
+/// A later chapter's routes that need the engine (stats, update, ...).
+using EngineRoutes = std::function<void(api::Router& router, const std::shared_ptr<Engine>& engine)>;
+
+/// What a chapter's daemon plugs into chapter 02's engine.
+struct EngineParts {
+  /// The runtime that runs the bundles; empty: chapter 02's chroot runtime.
+  std::function<std::unique_ptr<runtime::Runtime>()> make_runtime;
+  std::vector<SpecContributor> contributors;
+  std::vector<EngineRoutes> routes;
+};
 
 /// Chapter 02's contribution to the daemon: the engine (containers under
 /// DATA_ROOT/containers, images under DATA_ROOT/images seeded from

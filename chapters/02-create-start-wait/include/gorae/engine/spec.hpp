@@ -1,14 +1,12 @@
 #pragma once
 
 #include <functional>
-#include <memory>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
 #include "gorae/base/error.hpp"
 #include "gorae/engine/container.hpp"
-#include "gorae/runtime/runtime.hpp"
 
 namespace gorae::engine {
 
@@ -19,12 +17,5 @@ namespace gorae::engine {
 /// create with it (Errc::invalid_argument answers 400). The list, read top
 /// to bottom, is the story of the book.
 using SpecContributor = std::function<Status(const Container& container, nlohmann::json& spec)>;
-
-/// What a chapter's daemon plugs into chapter 02's engine.
-struct EngineParts {
-  /// The runtime that runs the bundles; empty: chapter 02's chroot runtime.
-  std::function<std::unique_ptr<runtime::Runtime>()> make_runtime;
-  std::vector<SpecContributor> contributors;
-};
 
 }  // namespace gorae::engine

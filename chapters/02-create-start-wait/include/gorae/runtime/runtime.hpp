@@ -72,6 +72,7 @@ struct Started {
 struct ExitStatus {
   int code = 0;
   bool signaled = false;
+  bool oom_killed = false;  ///< the kernel's OOM killer ended it (chapter 04 can tell)
 };
 
 /// The OCI runtime operations the engine needs (DESIGN §4). Chapter 02 runs

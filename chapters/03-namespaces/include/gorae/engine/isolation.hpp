@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "gorae/daemon/daemon.hpp"
-#include "gorae/engine/spec.hpp"
+#include "gorae/engine/routes.hpp"
 
 namespace gorae::engine {
 

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
+#include "gorae/runtime/process_hook.hpp"
 #include "gorae/runtime/runtime.hpp"
 
 namespace gorae::runtime {
@@ -11,6 +13,7 @@ namespace gorae::runtime {
 /// on its own root filesystem (mounts, /dev, pivot_root, masked and
 /// read-only paths), with its capabilities, rlimits, no_new_privs and
 /// seccomp filter. A step that fails is reported by name and errno.
-std::unique_ptr<Runtime> make_linux_runtime();
+/// `hooks` run around each process (see ProcessHook), in order.
+std::unique_ptr<Runtime> make_linux_runtime(std::vector<std::shared_ptr<ProcessHook>> hooks = {});
 
 }  // namespace gorae::runtime

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "gorae/base/error.hpp"
 #include "gorae/runtime/runtime.hpp"
 
@@ -72,5 +74,7 @@ struct LinuxSpec {
 /// @return Errc::invalid_argument naming the field, e.g. "config.json:
 ///         linux.namespaces[2].type: unknown namespace type \"pdi\"".
 Result<LinuxSpec> load_linux_bundle(const std::string& bundle_dir);
+/// The same, for a document already read.
+Result<LinuxSpec> parse_linux_spec(const nlohmann::json& config);
 
 }  // namespace gorae::runtime
