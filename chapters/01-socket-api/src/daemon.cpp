@@ -130,7 +130,7 @@ Status run(const Options& given, const std::vector<Installer>& installers,
 }
 
 int main(int argc, char** argv, std::string_view program,
-         const std::vector<Installer>& installers) {
+         const std::vector<Installer>& installers, const std::vector<FlagInstaller>& flags) {
   Options options;
   CLI::App app("The gorae daemon: serves the Docker Engine API on its sockets.",
                std::string(program));
@@ -150,6 +150,7 @@ int main(int argc, char** argv, std::string_view program,
       ->capture_default_str();
   bool show_version = false;
   app.add_flag("-v,--version", show_version, "Print the version and exit");
+  for (const FlagInstaller& add_flags : flags) add_flags(app);
   CLI11_PARSE(app, argc, argv);
   if (show_version) {
     std::cout << program << " version " << build_info::kVersion << ", build "

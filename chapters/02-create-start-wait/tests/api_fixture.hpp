@@ -133,13 +133,16 @@ class DaemonFixture : public ::testing::Test {
   }
 
   std::string host_;
+  /// More flags for our daemon (a later chapter's): set before SetUp.
+  std::vector<std::string> extra_daemon_args_;
 
  private:
   void start_daemon() {
-    daemon_.emplace(std::vector<std::string>{GORAE_FIXTURE_DAEMON, "-H", host_, "--data-root",
-                                             dir_->file("data"), "--exec-root",
-                                             dir_->file("exec"), "--pidfile",
-                                             dir_->file("goraed.pid")},
+    std::vector<std::string> args{GORAE_FIXTURE_DAEMON, "-H", host_, "--data-root",
+                                  dir_->file("data"), "--exec-root", dir_->file("exec"),
+                                  "--pidfile", dir_->file("goraed.pid")};
+    args.insert(args.end(), extra_daemon_args_.begin(), extra_daemon_args_.end());
+    daemon_.emplace(args,
                     std::vector<std::string>{}, dir_->file("daemon.log"));
     // A daemon that exits (bad flags, a binary being rebuilt: exec fails
     // with 127) is reported at once with its log, not after the 20 s.

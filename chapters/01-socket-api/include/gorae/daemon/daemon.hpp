@@ -10,6 +10,10 @@
 #include "gorae/base/error.hpp"
 #include "gorae/http/server.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace gorae::daemon {
 
 struct Options {
@@ -32,11 +36,16 @@ struct Context {
 /// The list of installers a chapter's main() passes is the story of the book.
 using Installer = std::function<Status(Context&)>;
 
+/// A later chapter's daemon flags (`--cgroup-parent`, ...): added to the
+/// command line before it is parsed; the values land where that chapter's
+/// installer reads them when it runs.
+using FlagInstaller = std::function<void(CLI::App& app)>;
+
 /// Parses the daemon's command line (-H, --data-root, --exec-root,
-/// --pidfile, --log-level), runs until SIGINT or SIGTERM and returns the
-/// process exit status.
+/// --pidfile, --log-level, and `flags`), runs until SIGINT or SIGTERM and
+/// returns the process exit status.
 int main(int argc, char** argv, std::string_view program,
-         const std::vector<Installer>& installers);
+         const std::vector<Installer>& installers, const std::vector<FlagInstaller>& flags = {});
 
 /// Prepares the roots and the pidfile, runs the installers, listens on every
 /// host and serves until `stop` (called with a function that stops the
