@@ -108,11 +108,18 @@ Result<std::optional<std::string>> Client::read_some() {
   char piece[16384];
   parser.get().body().data = piece;
   parser.get().body().size = sizeof piece;
-  beast::error_code ec;
-  bhttp::read(impl_->socket, impl_->buffer, parser, ec);
-  if (ec == bhttp::error::need_buffer) ec = {};
-  if (ec) return fail(Errc::unavailable, "read response: " + ec.message());
-  std::size_t got = sizeof piece - parser.get().body().size;
+  // read_some, not read: read would wait until the piece is full, and a
+  // follower (logs -f, stats) must see each line as it comes. A chunk
+  // header alone yields no body bytes: read on until some arrive.
+  std::size_t got = 0;
+  while (got == 0 && !parser.is_done()) {
+    beast::error_code ec;
+    bhttp::read_some(impl_->socket, impl_->buffer, parser, ec);
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) return fail(Errc::unavailable, "read response: " + ec.message());
+    got = sizeof piece - parser.get().body().size;
+  }
+  if (got == 0) return std::optional<std::string>();
   return std::optional<std::string>(std::string(piece, got));
 }
 

@@ -63,6 +63,14 @@ class StreamingTest : public ::testing::Test {
       };
       return response;
     });
+    router.add("GET", "/follow", [this](api::Request&) {
+      auto response = api::Response::empty(200);
+      response.stream = [this](api::BodyWriter& body) {
+        body.write("first\n");
+        if (gate.wait(body.stop_token())) body.write("second\n");
+      };
+      return response;
+    });
     router.add("GET", "/_ping", [](api::Request&) { return api::Response::text(200, "OK"); });
     server.emplace(router);
   }
@@ -164,6 +172,26 @@ TEST_F(StreamingTest, ClientReadsTheHeadThenTheBody) {
   auto again = client->request("GET", "/_ping");  // the connection is still good
   ASSERT_TRUE(again);
   EXPECT_EQ(again->body, "OK");
+}
+
+// `logs -f` and `stats` show each piece as it comes, not when 16 KiB have.
+TEST_F(StreamingTest, ClientReadSomeReturnsWhatHasArrived) {
+  auto client = Client::connect(*parse_host_uri("unix://" + server->socket_path()));
+  ASSERT_TRUE(client);
+  ASSERT_TRUE(client->request_head("GET", "/follow"));
+  auto first = std::async(std::launch::async, [&] { return client->read_some(); });
+  bool arrived = first.wait_for(2s) == std::future_status::ready;
+  gate.open();  // lets a stuck read finish either way
+  ASSERT_TRUE(arrived) << "read_some waited for more than the first piece";
+  auto piece = first.get();
+  ASSERT_TRUE(piece && *piece);
+  EXPECT_EQ(**piece, "first\n");
+  std::string rest;
+  while (auto more = client->read_some()) {
+    if (!*more) break;
+    rest += **more;
+  }
+  EXPECT_EQ(rest, "second\n");
 }
 
 TEST_F(StreamingTest, ClientUpgradeHandsOverTheConnection) {
