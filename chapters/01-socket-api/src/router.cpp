@@ -37,6 +37,10 @@ std::string capture_name(const std::string& segment) {
 // tries the longest run first so "/images/a/b/json" gives name = "a/b".
 bool match(const std::vector<std::string>& pattern, std::size_t p,
            const std::vector<std::string>& path, std::size_t s, Request::Pairs& params) {
+  // LAB(01) route-match: Match a path's segments against a route pattern
+  // A literal segment must be equal; {name} captures one segment into params,
+  // {name*} one or more (longest first, so "/images/a/b/json" gives "a/b").
+  // On a failed attempt, leave params as they were.
   if (p == pattern.size()) return s == path.size();
   if (s == path.size()) return false;
   const std::string& segment = pattern[p];
@@ -56,6 +60,7 @@ bool match(const std::vector<std::string>& pattern, std::size_t p,
     params.pop_back();
   }
   return false;
+  // LAB-END
 }
 
 // Literal segments beat single captures, which beat greedy ones.
@@ -86,6 +91,9 @@ ApiVersion leading_version(std::string_view text) {
 // The error for a version outside [minimum, current], or nullopt when it is
 // inside.
 std::optional<Response> version_error(const std::string& version) {
+  // LAB(01) version-check: Refuse API versions outside [minimum, current] as dockerd does
+  // Too new: a JSON error. Too old: dockerd's plain-text answer, which the
+  // docker CLI shows verbatim. Inside the range: nullopt.
   if (compare_versions(version, kCurrentApiVersion.text()) > 0) {
     return error_response(400, "client version " + version +
                                    " is too new. Maximum supported API version is " +
@@ -99,6 +107,7 @@ std::optional<Response> version_error(const std::string& version) {
   response.set_header("X-Content-Type-Options", "nosniff");
   if (compare_versions(version, kMinimumApiVersion.text()) < 0) return response;
   return std::nullopt;
+  // LAB-END
 }
 
 }  // namespace
@@ -116,6 +125,8 @@ void Router::add(std::string_view method, std::string_view pattern, Handler hand
 
 const Router::Route* Router::find(std::string_view method, std::string_view path,
                                   Request::Pairs& params, bool& path_known) const {
+  // LAB(01) route-choose: Pick the most specific route that matches the method and path
+  // path_known says whether any route matched the path, whatever its method.
   auto segments = split_path(path);
   const Route* best = nullptr;
   std::vector<int> best_score;
@@ -132,9 +143,13 @@ const Router::Route* Router::find(std::string_view method, std::string_view path
     }
   }
   return best;
+  // LAB-END
 }
 
 Response Router::dispatch(Request& request) const {
+  // LAB(01) dispatch: Strip the /vN.NN prefix, refuse bad versions, route, answer errors as JSON
+  // An api::Error becomes its status and {"message": ...}; any other
+  // exception a 500. Every response gets the common headers.
   Response response;
   try {
     auto split = split_version_prefix(request.path);
@@ -157,6 +172,7 @@ Response Router::dispatch(Request& request) const {
   }
   add_common_headers(response);
   return response;
+  // LAB-END
 }
 
 Response Router::not_found(const Request& request) const {

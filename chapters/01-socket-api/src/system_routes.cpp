@@ -54,6 +54,7 @@ std::string host_name() {
 }
 
 json build_version(const HostFacts& host) {
+  // LAB(01) version-doc: Build the /version document with the fields dockerd sends
   json details = {
       {"ApiVersion", kCurrentApiVersion.text()},  {"Arch", host.go_arch},
       {"BuildTime", build_info::kBuildTime},      {"Experimental", "false"},
@@ -73,6 +74,7 @@ json build_version(const HostFacts& host) {
           {"Arch", host.go_arch},
           {"KernelVersion", host.kernel_version},
           {"BuildTime", build_info::kBuildTime}};
+  // LAB-END
 }
 
 // Everything in /info that stays put. Chapter 01 has no containers, images,
@@ -117,14 +119,15 @@ json build_fixed_info(const HostFacts& host, const DaemonFacts& daemon) {
 }  // namespace
 
 SystemInfo::SystemInfo(HostFacts host, DaemonFacts daemon)
-    : version_json_(build_version(host).dump() + "\n"),
-      fixed_info_(std::make_unique<json>(build_fixed_info(host, daemon))) {}
+    : host_(std::move(host)), fixed_info_(std::make_unique<json>(build_fixed_info(host_, daemon))) {}
 
 SystemInfo::~SystemInfo() = default;
 
 void SystemInfo::add_info_contributor(InfoContributor contributor) {
   contributors_.push_back(std::move(contributor));
 }
+
+std::string SystemInfo::version_json() const { return build_version(host_).dump() + "\n"; }
 
 json SystemInfo::info() const {
   json info = *fixed_info_;
@@ -136,11 +139,13 @@ json SystemInfo::info() const {
 }
 
 void install_system_routes(Router& router, std::shared_ptr<const SystemInfo> system) {
-  auto ping = [](Request& request) {
+  auto ping = [](Request& request) -> Response {
+    // LAB(01) ping: Answer /_ping with "OK" (no body for HEAD), never cached
     auto response = Response::text(200, request.method == "HEAD" ? "" : "OK");
     response.set_header("Cache-Control", "no-cache, no-store, must-revalidate");
     response.set_header("Pragma", "no-cache");
     return response;
+    // LAB-END
   };
   router.add("GET", "/_ping", ping);
   router.add("HEAD", "/_ping", ping);

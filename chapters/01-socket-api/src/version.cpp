@@ -27,6 +27,8 @@ std::optional<ApiVersion> ApiVersion::parse(std::string_view text) {
 }
 
 VersionedPath split_version_prefix(std::string_view path) {
+  // LAB(01) version-prefix: Split "/v1.41/containers/json" into "1.41" and "/containers/json"
+  // A first segment "v" + digits and dots is a version; anything else is path.
   if (path.size() < 3 || path[0] != '/' || path[1] != 'v') return {std::nullopt, std::string(path)};
   auto end = path.find('/', 1);
   std::string_view segment = path.substr(2, end == std::string_view::npos ? end : end - 2);
@@ -34,6 +36,7 @@ VersionedPath split_version_prefix(std::string_view path) {
     return {std::nullopt, std::string(path)};
   std::string rest = end == std::string_view::npos ? "/" : std::string(path.substr(end));
   return {std::string(segment), rest};
+  // LAB-END
 }
 
 int compare_versions(std::string_view a, std::string_view b) {

@@ -56,14 +56,14 @@ class SystemInfo {
 
   void add_info_contributor(InfoContributor contributor);
 
-  /// The /version body, built once.
-  const std::string& version_json() const { return version_json_; }
+  /// The /version body, from the host facts read at start-up.
+  std::string version_json() const;
   /// The /info object: the fixed part plus what changes (time, fds, name)
   /// plus every contributor's fields.
   nlohmann::json info() const;
 
  private:
-  std::string version_json_;
+  HostFacts host_;
   std::unique_ptr<nlohmann::json> fixed_info_;
   std::vector<InfoContributor> contributors_;
 };

@@ -1,0 +1,1 @@
+"""The workshop kit: lab regions, make-lab and the coverage run."""
