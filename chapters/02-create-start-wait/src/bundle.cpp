@@ -138,6 +138,9 @@ Result<BundleSpec> spec_from_json(const json& config) {
 }
 
 json spec_to_json(const BundleSpec& spec) {
+  // LAB(02) config-json: Write the spec as an OCI config.json document
+  // ociVersion; process: terminal, user {uid, gid, additionalGids}, args,
+  // env, cwd (and consoleSize with a terminal); root: path; hostname if set.
   const ProcessSpec& p = spec.process;
   json config = {
       {"ociVersion", kOciVersion},
@@ -155,6 +158,7 @@ json spec_to_json(const BundleSpec& spec) {
   // asked for, and chapter 03 adds the namespace that makes it take effect.
   if (!spec.hostname.empty()) config["hostname"] = spec.hostname;
   return config;
+  // LAB-END
 }
 
 }  // namespace

@@ -79,6 +79,12 @@ struct ChildPlan {
 
 // The child, between fork and execve: syscalls only, no allocation, no logging.
 [[noreturn]] void run_child(const ChildPlan& plan) noexcept {
+  // LAB(02) child: Between fork and exec: own session, stdio, chroot, user, exec
+  // Reset signals; setsid; make the pty or the pipes 0, 1 and 2; chdir to
+  // the root and chroot("."); chdir to cwd; setgroups, setgid, setuid; execve.
+  // Syscalls only (no allocation, no exceptions); on a failure report the
+  // step and errno with child_fail().
+  // LAB-STUB: gorae::lab::child_not_implemented(plan.stdio[2] >= 0 ? plan.stdio[2] : 2, @TASK@);
   const int err = plan.error_fd;
   // The daemon may ignore SIGPIPE or block signals; both survive execve, and a
   // container with SIGTERM blocked could not be stopped. Start clean.
@@ -124,6 +130,7 @@ struct ChildPlan {
 
   ::execve(plan.executable, plan.argv, plan.envp);
   child_fail(err, ChildStep::exec);
+  // LAB-END
 }
 
 // The parent's words for a failed child step, with the errno it reported.

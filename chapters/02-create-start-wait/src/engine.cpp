@@ -293,6 +293,11 @@ Result<Engine::WaitTicket> Engine::begin_wait(const std::string& reference,
 }
 
 std::optional<int> Engine::wait(const WaitTicket& ticket, std::stop_token stop) {
+  // LAB(02) wait: Block until the container meets the wait condition; return its exit code
+  // not-running: no live process; next-exit: an exit after the ticket was
+  // taken (ticket.exits_seen); removed: no record (a removed container meets
+  // every condition, and its code is kept in removed_exit_codes). nullopt
+  // when `stop` is requested (the client hung up).
   std::unique_lock lock(impl_->mutex);
   const std::string& id = ticket.id;
   auto done = [&] {
@@ -311,6 +316,7 @@ std::optional<int> Engine::wait(const WaitTicket& ticket, std::stop_token stop) 
   if (const Container* container = impl_->store.find(id)) return container->state.exit_code;
   auto removed = impl_->removed_exit_codes.find(id);
   return removed == impl_->removed_exit_codes.end() ? 0 : removed->second;
+  // LAB-END
 }
 
 Result<Container> Engine::inspect(const std::string& reference) const {

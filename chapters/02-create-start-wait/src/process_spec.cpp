@@ -61,15 +61,18 @@ Status merge_image_config(ContainerConfig& config, const ImageConfig& image) {
 Result<runtime::BundleSpec> make_bundle_spec(const Container& container,
                                              const std::string& rootfs) {
   runtime::BundleSpec spec;
+  auto& process = spec.process;
+  // LAB(02) process-spec: Fill in config.json's root and process from the container
+  // root.path is the rootfs; hostname the 12-character short ID unless one
+  // was given; args the path and args; env the container's, plus TERM=xterm
+  // with a tty; cwd its WorkingDir or "/"; the console size from HostConfig.
+  // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
   spec.root_path = rootfs;
   spec.hostname = container.config.hostname.empty() ? container.id.substr(0, 12)
                                                      : container.config.hostname;
-  auto& process = spec.process;
   process.args.push_back(container.path);
   process.args.insert(process.args.end(), container.args.begin(), container.args.end());
   process.env = container.config.env;
-  bool has_home = std::any_of(process.env.begin(), process.env.end(),
-                              [](const std::string& e) { return env_key(e) == "HOME"; });
   process.cwd = container.config.working_dir.empty() ? "/" : container.config.working_dir;
   process.terminal = container.config.tty;
   // HostConfig.ConsoleSize = [height, width], sent by docker run -t.
@@ -83,8 +86,15 @@ Result<runtime::BundleSpec> make_bundle_spec(const Container& container,
     }
   }
   if (container.config.tty) process.env.push_back("TERM=xterm");
+  // LAB-END
 
-  // "user", "uid", "user:group", "uid:gid", as `docker run -u` takes them.
+  // LAB(02) process-user: Resolve the container's user to uid, gid and HOME
+  // "user", "uid", "user:group" or "uid:gid", as `docker run -u` takes them:
+  // names are looked up in the rootfs's /etc/passwd and /etc/group (Docker's
+  // error when a name is not there); HOME comes from passwd unless set.
+  // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
+  bool has_home = std::any_of(process.env.begin(), process.env.end(),
+                              [](const std::string& e) { return env_key(e) == "HOME"; });
   std::string user = container.config.user;
   std::string group;
   if (auto colon = user.find(':'); colon != std::string::npos) {
@@ -117,10 +127,13 @@ Result<runtime::BundleSpec> make_bundle_spec(const Container& container,
   process.uid = uid;
   process.gid = gid;
   if (!has_home) process.env.push_back("HOME=" + home);
+  // LAB-END
   return spec;
 }
 
 int start_failure_exit_code(const std::string& message) {
+  // LAB(02) start-failure-code: Map a failed start to the exit code Docker reports
+  // 127: the command was not found; 126: it cannot be run; 128 otherwise.
   // dockerd's mapping (daemon/start.go), which the CLI repeats.
   if (message.find("executable file not found") != std::string::npos ||
       message.find("no such file or directory") != std::string::npos)
@@ -129,6 +142,7 @@ int start_failure_exit_code(const std::string& message) {
       message.find("not a directory") != std::string::npos)
     return 126;
   return 128;
+  // LAB-END
 }
 
 }  // namespace gorae::engine

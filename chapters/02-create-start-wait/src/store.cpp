@@ -273,6 +273,11 @@ Status ContainerStore::remove(const std::string& id) {
 }
 
 Result<std::string> ContainerStore::resolve(std::string_view reference) const {
+  // LAB(02) resolve: Find a container by full ID, by name, or by a unique ID prefix
+  // dockerd's order: exact ID, then name ("/name" too), then prefix. Errors:
+  // Errc::not_found "No such container: REF"; a prefix of several IDs is
+  // Errc::internal "Multiple IDs found with provided prefix: REF".
+  // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
   std::string ref(reference);
   if (ref.empty()) return fail(Errc::not_found, "No such container: ");
   // dockerd's order (daemon.GetContainer): exact ID, then name, then prefix.
@@ -289,6 +294,7 @@ Result<std::string> ContainerStore::resolve(std::string_view reference) const {
   }
   if (match.empty()) return fail(Errc::not_found, "No such container: " + ref);
   return match;
+  // LAB-END
 }
 
 Container* ContainerStore::find(const std::string& id) {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "gorae/engine/engine.hpp"
@@ -48,12 +49,17 @@ class FakeImages : public ImageStore {
   std::vector<Image> list() const override { return {*find("busybox")}; }
   gorae::Status prepare_rootfs(const Image&, const std::string& dir) override {
     std::filesystem::create_directories(dir);
+    for (const auto& [path, text] : files) {
+      std::filesystem::create_directories(std::filesystem::path(dir + "/" + path).parent_path());
+      std::ofstream(dir + "/" + path) << text;
+    }
     return {};
   }
   gorae::Status release_rootfs(const std::string& dir) override {
     std::filesystem::remove_all(dir);
     return {};
   }
+  std::map<std::string, std::string> files;  ///< what each rootfs starts with
 };
 
 // One fake running process.
@@ -90,8 +96,10 @@ class EngineTest : public ::testing::Test {
     auto mock = std::make_unique<NiceMock<MockRuntime>>();
     runtime = mock.get();
     ON_CALL(*runtime, kill(_, _)).WillByDefault(Return(gorae::Status{}));
-    auto opened = Engine::open({dir.file("data"), dir.file("exec")},
-                               std::make_unique<FakeImages>(), std::move(mock));
+    auto fake_images = std::make_unique<FakeImages>();
+    images = fake_images.get();
+    auto opened = Engine::open({dir.file("data"), dir.file("exec")}, std::move(fake_images),
+                               std::move(mock));
     ASSERT_TRUE(opened) << opened.error().what();
     engine = std::move(*opened);
   }
@@ -114,8 +122,15 @@ class EngineTest : public ::testing::Test {
 
   RunStatus status_of(const std::string& id) { return engine->inspect(id)->state.status; }
 
+  // The bundle's config.json, as create wrote it for the runtime.
+  nlohmann::json config_of(const std::string& id) {
+    std::ifstream in(engine->inspect(id)->bundle_dir + "/config.json");
+    return nlohmann::json::parse(in);
+  }
+
   testing::TempDir dir;
   NiceMock<MockRuntime>* runtime = nullptr;
+  FakeImages* images = nullptr;
   std::unique_ptr<Engine> engine;
 };
 
@@ -267,6 +282,52 @@ TEST_F(EngineTest, NamesAndPrefixesResolve) {
   auto no_image = engine->create("", nosuch, "{}");
   ASSERT_FALSE(no_image);
   EXPECT_EQ(no_image.error().kind(), Errc::not_found);
+}
+
+TEST_F(EngineTest, CreateWritesTheProcessIntoTheBundlesConfigJson) {
+  ContainerConfig config;
+  config.image = "busybox";
+  config.cmd = {"echo", "hi there"};
+  config.env = {"GREETING=hello"};
+  config.working_dir = "/srv";
+  config.tty = true;
+  auto id = engine->create("", config, R"({"ConsoleSize": [40, 120]})");
+  ASSERT_TRUE(id) << id.error().what();
+  auto spec = config_of(*id);
+  EXPECT_EQ(spec["root"]["path"], dir.file("data") + "/containers/" + *id + "/rootfs");
+  EXPECT_EQ(spec["hostname"], id->substr(0, 12));
+  const auto& process = spec["process"];
+  EXPECT_EQ(process["args"], nlohmann::json({"echo", "hi there"}));
+  EXPECT_EQ(process["cwd"], "/srv");
+  EXPECT_EQ(process["terminal"], true);
+  EXPECT_EQ(process["consoleSize"], nlohmann::json({{"height", 40}, {"width", 120}}));
+  // No /etc/passwd in this rootfs: root, and HOME=/.
+  EXPECT_EQ(process["env"], nlohmann::json({"GREETING=hello", "TERM=xterm", "HOME=/"}));
+  EXPECT_EQ(process["user"]["uid"], 0);
+  EXPECT_EQ(process["user"]["gid"], 0);
+}
+
+TEST_F(EngineTest, CreateResolvesTheUserInTheImagesPasswdAndGroupFiles) {
+  images->files = {{"etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"
+                                  "app:x:1000:1001:App:/home/app:/bin/sh\n"},
+                   {"etc/group", "root:x:0:\nstaff:x:50:\n"}};
+  // {uid, gid, HOME} in config.json, or create's error.
+  auto user_of = [&](const std::string& user) -> nlohmann::json {
+    ContainerConfig config;
+    config.image = "busybox";
+    config.user = user;
+    auto id = engine->create("", config, "{}");
+    if (!id) return id.error().what();
+    auto process = config_of(*id)["process"];
+    return {process["user"]["uid"], process["user"]["gid"], process["env"].back()};
+  };
+  EXPECT_EQ(user_of(""), nlohmann::json({0, 0, "HOME=/root"}));
+  EXPECT_EQ(user_of("app"), nlohmann::json({1000, 1001, "HOME=/home/app"}));
+  EXPECT_EQ(user_of("app:staff"), nlohmann::json({1000, 50, "HOME=/home/app"}));
+  EXPECT_EQ(user_of("4242:4343"), nlohmann::json({4242, 4343, "HOME=/"}));
+  EXPECT_EQ(user_of("ghost"), "unable to find user ghost: no matching entries in passwd file");
+  EXPECT_EQ(user_of("app:ghosts"),
+            "unable to find group ghosts: no matching entries in group file");
 }
 
 }  // namespace
