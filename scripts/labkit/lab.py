@@ -1,6 +1,6 @@
 """Writing a student's repository for one chapter (scripts/make-lab).
 
-The lab is the project at chapter NN: every file the repository tracks,
+The lab is the project at chapter NN: every file of the repository,
 without the chapters after NN (nor their pages in docs/), with chapter NN's
 lab regions replaced by stubs, and a LAB.md on top. Variants with only some
 regions stubbed are what the coverage run builds (labkit/coverage.py).
@@ -49,10 +49,12 @@ def lab_regions(repo, nn):
 
 
 def tracked_files(repo):
-    """The files the repository tracks (a lab holds no build trees, no
-    untracked scratch); without git, every file outside build/ and .git/."""
+    """The repository's files as git sees them: tracked, or new and not
+    ignored (so no build trees); without git, every file outside build/
+    and .git/."""
     try:
-        out = subprocess.run(["git", "-C", repo, "ls-files", "-z"], check=True,
+        out = subprocess.run(["git", "-C", repo, "ls-files", "-z", "--cached", "--others",
+                              "--exclude-standard"], check=True,
                              capture_output=True).stdout.decode()
         files = [f for f in out.split("\0") if f]
     except (OSError, subprocess.CalledProcessError):
