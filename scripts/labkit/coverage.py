@@ -85,8 +85,18 @@ class Work:
         with open(self.log_path, errors="replace") as f:
             f.seek(start)
             lines = f.read().splitlines()
-        errors = [x.strip() for x in lines if re.search(r"\berror:|undefined reference|CMake Error", x)]
+        errors = [self.from_root(x.strip()) for x in lines
+                  if re.search(r"\berror:|undefined reference|CMake Error", x)]
         return errors[:3] or ["the build failed (see " + self.log_path + ")"]
+
+    def from_root(self, line):
+        """"../../chapters/x.cpp" (relative to the build directory, see
+        cmake/GoraeCcache.cmake) as "chapters/x.cpp": the lab has the
+        repository's layout, so that is also the file in the repository."""
+        def fix(m):
+            return os.path.relpath(os.path.normpath(os.path.join(self.build_dir, m.group(0))),
+                                   self.root)
+        return re.sub(r"(?:\.\./)+[\w.+-]+(?:/[\w.+-]+)*", fix, line)
 
     def tests(self, label=None, stop_on_failure=False, retry=False):
         """Runs chapter tests (of one tier); {name: "pass"|"fail"|"skip"}.
