@@ -88,7 +88,8 @@ def render(repo, nn, chapter_rel, found):
         "```", "",
         "builds the lab and runs the chapter's tests (unit, root and the page's",
         "tutorial), one line per test, then the score."
-        + (f" {len(tests)} tests check your tasks; as handed out, the score is 0/{len(tests)}."
+        + (f" {len(tests)} tests check your tasks; as handed out, the score is 0 of"
+           " them (a test skipped here, say for want of the docker CLI, does not count)."
            if tests else ""),
         "The chapter's other tests pass without your code: they are run too, and",
         "listed only if you broke one. `--junit FILE` also writes a JUnit report.", "",
