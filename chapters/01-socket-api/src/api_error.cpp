@@ -18,6 +18,13 @@ int status_for(Errc kind) {
 
 Error to_api_error(const gorae::Error& error) { return {status_for(error.kind()), error.what()}; }
 
+void require_json_content_type(const Request& request) {
+  const std::string* type = request.header("content-type");
+  if (request.body.empty() || !type) return;
+  if (type->rfind("application/json", 0) != 0)
+    throw Error::bad_request("Content-Type specified (" + *type + ") must be 'application/json'");
+}
+
 Response error_response(int status, const std::string& message) {
   return Response::json(status, nlohmann::json{{"message", message}});
 }

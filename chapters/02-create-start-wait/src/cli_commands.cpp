@@ -1,5 +1,6 @@
 // The container commands' installer and the helpers the cli_*.cpp files
 // share: escaping, inspect, durations, the stdcopy demultiplexer.
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <ostream>
 
 #include "cli_internal.hpp"
+#include "gorae/cli/table.hpp"
 
 namespace gorae::cli {
 
@@ -22,8 +24,6 @@ CommandInstaller container_commands(std::vector<CreateFlagsFactory> extra_flags)
   };
 }
 
-namespace detail {
-
 std::string escape(std::string_view text) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
@@ -38,6 +38,30 @@ std::string escape(std::string_view text) {
   }
   return out;
 }
+
+std::size_t display_width(std::string_view text) {
+  std::size_t width = 0;
+  for (unsigned char c : text) width += (c & 0xC0) != 0x80;
+  return width;
+}
+
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i + 1 < row.size(); ++i) {
+      if (widths.size() <= i) widths.resize(i + 1, 10);
+      widths[i] = std::max(widths[i], display_width(row[i]) + 3);
+    }
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      out << row[i];
+      if (i + 1 < row.size()) out << std::string(widths[i] - display_width(row[i]), ' ');
+    }
+    out << "\n";
+  }
+}
+
+namespace detail {
 
 nlohmann::json inspect_container(Context& context, const std::string& ref) {
   auto body = nlohmann::json::parse(context.call("GET", "/containers/" + escape(ref) + "/json").body,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gorae/cli/container_commands.hpp"
+#include "gorae/cli/table.hpp"
 
 namespace gorae::cli::detail {
 
@@ -17,8 +18,6 @@ void install_run_commands(CLI::App& app, Context& context,
 void install_view_commands(CLI::App& app, Context& context);       // cli_ps.cpp
 void install_lifecycle_commands(CLI::App& app, Context& context);  // cli_lifecycle.cpp
 
-/// Percent-encodes a path segment or query value.
-std::string escape(std::string_view text);
 
 /// GET /containers/REF/json, parsed. Throws Failure on an error answer.
 nlohmann::json inspect_container(Context& context, const std::string& ref);

@@ -15,29 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-std::size_t display_width(const std::string& text) {
-  std::size_t width = 0;
-  for (unsigned char c : text) width += (c & 0xC0) != 0x80;  // code points, as tabwriter
-  return width;
-}
-
-// text/tabwriter with docker's settings (minwidth 10, padding 3): every
-// column but the last is padded to its widest cell + 3.
-void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths;
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i + 1 < row.size(); ++i) {
-      if (widths.size() <= i) widths.resize(i + 1, 10);
-      widths[i] = std::max(widths[i], display_width(row[i]) + 3);
-    }
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      out << row[i];
-      if (i + 1 < row.size()) out << std::string(widths[i] - display_width(row[i]), ' ');
-    }
-    out << "\n";
-  }
-}
 
 std::string text_of(const json& object, const char* key) {
   auto it = object.find(key);

@@ -16,14 +16,7 @@ using api::Request;
 using api::Response;
 using nlohmann::json;
 
-template <class T>
-T unwrap(Result<T> result) {
-  if (!result) throw api::to_api_error(result.error());
-  return std::move(*result);
-}
-void unwrap(Status status) {
-  if (!status) throw api::to_api_error(status.error());
-}
+using api::unwrap;
 
 std::optional<int> int_query(const Request& request, const char* name) {
   auto value = request.query_value(name);
@@ -63,14 +56,6 @@ ListOptions list_options(const Request& request) {
   options.id = values("id");
   options.label = values("label");
   return options;
-}
-
-void check_json_content_type(const Request& request) {
-  const std::string* type = request.header("content-type");
-  if (request.body.empty() || !type) return;
-  if (type->rfind("application/json", 0) != 0)
-    throw api::Error::bad_request("Content-Type specified (" + *type +
-                                  ") must be 'application/json'");
 }
 
 Response logs_response(Engine& engine, Request& request) {
@@ -161,7 +146,7 @@ void install_routes(api::Router& router, const std::shared_ptr<Engine>& shared) 
     return [shared, handler](Request& request) { return handler(request); };
   };
   router.add("POST", "/containers/create", keep([&engine](Request& request) {
-    check_json_content_type(request);
+    api::require_json_content_type(request);
     // dockerd's answers for bodies it cannot use: malformed JSON is its 500
     // (the decoder's error), an empty config and an empty image are 400s.
     auto raw = json::parse(request.body, nullptr, false);

@@ -12,6 +12,7 @@
 #include <ostream>
 
 #include "gorae/cli/cgroup_commands.hpp"
+#include "gorae/cli/table.hpp"
 #include "gorae/cli/resource_flags.hpp"
 #include "stats_json.hpp"
 
@@ -113,33 +114,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string escape(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      out += hex;
-    }
-  }
-  return out;
-}
-
-// Go's text/tabwriter as docker sets it up (minwidth 10, padding 3).
-void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths;
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i + 1 < row.size(); ++i) {
-      if (widths.size() <= i) widths.resize(i + 1, 10);
-      widths[i] = std::max(widths[i], row[i].size() + 3);
-    }
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i)
-      out << row[i] << (i + 1 < row.size() ? std::string(widths[i] - row[i].size(), ' ') : "\n");
-  }
-}
 
 struct StatsOptions {
   bool all = false, no_stream = false, no_trunc = false;

@@ -24,11 +24,7 @@ using nlohmann::json;
 // dockerd's collector reads every container once a second.
 constexpr std::chrono::seconds kInterval{1};
 
-template <class T>
-T unwrap(Result<T> result) {
-  if (!result) throw api::to_api_error(result.error());
-  return std::move(*result);
-}
+using api::unwrap;
 
 Result<stats::Sample> take_sample(const cgroups::Manager& manager, const Container& container) {
   GORAE_ASSIGN_OR_RETURN(std::string path, cgroup_path_of(container));
@@ -136,16 +132,8 @@ Status apply_update(cgroups::Manager& manager, Container& container, const json&
   return {};
 }
 
-void check_json_content_type(const Request& request) {
-  const std::string* type = request.header("content-type");
-  if (request.body.empty() || !type) return;
-  if (type->rfind("application/json", 0) != 0)
-    throw api::Error::bad_request("Content-Type specified (" + *type +
-                                  ") must be 'application/json'");
-}
-
 Response update_response(Engine& engine, cgroups::Manager& manager, Request& request) {
-  check_json_content_type(request);
+  api::require_json_content_type(request);
   json update = unwrap(stats::parse_update_body(request.body));
   Container container = unwrap(engine.inspect(request.param("id")));
   if (auto checked = stats::check_update(update); !checked) throw api::to_api_error(checked.error());

@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "gorae/api/request.hpp"
 #include "gorae/api/response.hpp"
 #include "gorae/base/error.hpp"
 
@@ -28,6 +29,21 @@ class Error : public std::runtime_error {
 int status_for(Errc kind);
 /// An engine error as the API reports it.
 Error to_api_error(const gorae::Error& error);
+/// The value of an engine Result, or its error thrown as the API reports it:
+/// handlers read straight through `auto id = unwrap(engine.create(...))`.
+template <class T>
+T unwrap(Result<T> result) {
+  if (!result) throw to_api_error(result.error());
+  return std::move(*result);
+}
+inline void unwrap(Status status) {
+  if (!status) throw to_api_error(status.error());
+}
+
+/// dockerd's check on a request with a body: a Content-Type other than
+/// application/json is a 400 (none at all is accepted).
+void require_json_content_type(const Request& request);
+
 /// `{"message": "..."}` with Content-Type application/json.
 Response error_response(int status, const std::string& message);
 

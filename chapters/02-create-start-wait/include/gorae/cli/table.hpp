@@ -1,0 +1,21 @@
+#pragma once
+
+#include <cstddef>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gorae::cli {
+
+/// Percent-encodes a path segment or query value.
+std::string escape(std::string_view text);
+
+/// Width on a terminal as tabwriter counts it: code points, not bytes.
+std::size_t display_width(std::string_view text);
+
+/// Go's text/tabwriter as the docker CLI sets it up (minwidth 10, padding 3):
+/// every column but the last padded to its widest cell, counted in code points.
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace gorae::cli
