@@ -222,8 +222,12 @@ daemon::Installer installer(std::string bundled_images, EngineParts parts) {
     if (!std::filesystem::is_directory(bundled_images))
       GORAE_LOG_WARN("no bundled images at \"%s\": hello-world and busybox will be missing",
                      bundled_images.c_str());
-    GORAE_ASSIGN_OR_RETURN(auto images,
-                           open_directory_images(options.data_root + "/images", bundled_images));
+    std::unique_ptr<ImageStore> images;
+    if (parts.open_images) {
+      GORAE_ASSIGN_OR_RETURN(images, parts.open_images(options));
+    } else {
+      GORAE_ASSIGN_OR_RETURN(images, open_directory_images(options.data_root + "/images", bundled_images));
+    }
     GORAE_ASSIGN_OR_RETURN(
         std::shared_ptr<Engine> shared,
         Engine::open({options.data_root, options.exec_root}, std::move(images),

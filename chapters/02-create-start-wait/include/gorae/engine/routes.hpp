@@ -22,6 +22,8 @@ struct EngineParts {
   std::function<std::unique_ptr<runtime::Runtime>()> make_runtime;
   std::vector<SpecContributor> contributors;
   std::vector<EngineRoutes> routes;
+  /// Where images come from; empty: chapter 02's image directories.
+  std::function<Result<std::unique_ptr<ImageStore>>(const daemon::Options& options)> open_images;
 };
 
 /// Chapter 02's contribution to the daemon: the engine (containers under
