@@ -231,7 +231,7 @@ daemon::Installer installer(std::string bundled_images, EngineParts parts) {
     GORAE_ASSIGN_OR_RETURN(
         std::shared_ptr<Engine> shared,
         Engine::open({options.data_root, options.exec_root}, std::move(images),
-                     parts.make_runtime ? parts.make_runtime() : runtime::make_chroot_runtime(),
+                     parts.make_runtime ? parts.make_runtime(options) : runtime::make_chroot_runtime(),
                      parts.contributors));
     install_routes(context.router, shared);
     for (const EngineRoutes& add_routes : parts.routes) add_routes(context.router, shared);

@@ -78,7 +78,9 @@ class DaemonFixture : public ::testing::Test {
     if (daemon_) {
       auto status = daemon_->signal_and_wait(SIGTERM, std::chrono::seconds(15));
       EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-          << "the daemon did not stop cleanly";
+          << "the daemon did not stop cleanly (wait status "
+          << (status ? std::to_string(*status) : "none: still running after 15 s")
+          << "); its log:\n" << daemon_log();
     }
   }
 

@@ -10,7 +10,6 @@
 // in its rootfs (proc -> /etc) cannot steer a mount onto the host.
 
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <linux/openat2.h>
@@ -74,6 +73,20 @@ const char* fd_path(int fd, char* out) noexcept {
   while (count > 0) *cursor++ = digits[--count];
   *cursor = '\0';
   return out;
+}
+
+// glibc's setuid, setgid, setgroups and setres[ug]id change every thread of
+// the process: they walk glibc's list of threads and signal each. After a
+// raw clone3 that list is the daemon's, copied; a thread that was being
+// created at the moment of the clone is waited for forever (the child hung in
+// __nptl_setxid). The raw syscalls change the calling thread, which is all
+// this process has.
+int set_resuid(uid_t uid) noexcept { return static_cast<int>(::syscall(SYS_setresuid, uid, uid, uid)); }
+int set_resgid(gid_t gid) noexcept { return static_cast<int>(::syscall(SYS_setresgid, gid, gid, gid)); }
+int set_uid(uid_t uid) noexcept { return static_cast<int>(::syscall(SYS_setuid, uid)); }
+int set_gid(gid_t gid) noexcept { return static_cast<int>(::syscall(SYS_setgid, gid)); }
+int set_groups(std::size_t count, const gid_t* groups) noexcept {
+  return static_cast<int>(::syscall(SYS_setgroups, count, groups));
 }
 
 int open_in_root(int root_fd, const char* path, int flags) noexcept {
@@ -392,7 +405,7 @@ void container_init(const ChildPlan& plan) noexcept {
   join_namespaces(plan);
   // In a user namespace we are whoever the maps make of the daemon's uid:
   // become the namespace's root, which holds every capability there.
-  if (plan.userns && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0))
+  if (plan.userns && (set_resgid(0) != 0 || set_resuid(0) != 0))
     fail(plan, Step::userns_root);
   // Its own session: a pty can become its controlling terminal, and kill(-pid)
   // reaches the processes it starts.
@@ -436,9 +449,9 @@ void container_init(const ChildPlan& plan) noexcept {
     if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) fail(plan, Step::keep_capabilities);
   }
   // Groups before gid before uid: after setuid we may no longer change them.
-  if (::setgroups(plan.group_count, plan.groups) != 0) fail(plan, Step::setgroups);
-  if (::setgid(plan.gid) != 0) fail(plan, Step::setgid);
-  if (::setuid(plan.uid) != 0) fail(plan, Step::setuid);
+  if (set_groups(plan.group_count, plan.groups) != 0) fail(plan, Step::setgroups);
+  if (set_gid(plan.gid) != 0) fail(plan, Step::setgid);
+  if (set_uid(plan.uid) != 0) fail(plan, Step::setuid);
   if (plan.set_capabilities) set_capabilities(plan);
   if (cwd_later && ::chdir(plan.cwd) != 0) fail(plan, Step::chdir_cwd);
   if (plan.seccomp && plan.no_new_privileges) install_filter(plan);

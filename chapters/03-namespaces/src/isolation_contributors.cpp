@@ -203,9 +203,19 @@ std::vector<SpecContributor> isolation_contributors() {
   return {add_namespaces, add_filesystems, add_privileges, add_limits};
 }
 
+runtime::LinuxRuntimeOptions runtime_options(const daemon::Options& options) {
+  runtime::LinuxRuntimeOptions out;
+  // Compiling Docker's profile takes milliseconds on every start; the exec
+  // root is the daemon's own (root-only) and a reboot empties it.
+  out.seccomp_cache_dir = options.exec_root + "/seccomp-cache";
+  return out;
+}
+
 EngineParts isolation_parts() {
   EngineParts parts;
-  parts.make_runtime = [] { return runtime::make_linux_runtime(); };
+  parts.make_runtime = [](const daemon::Options& options) {
+    return runtime::make_linux_runtime({}, runtime_options(options));
+  };
   parts.contributors = isolation_contributors();
   return parts;
 }

@@ -114,6 +114,7 @@ unsigned long root_propagation(const std::string& name) {
 
 Result<std::unique_ptr<PlanStorage>> make_plan(const std::string& bundle_dir,
                                                const nlohmann::json& config, bool open_stdin,
+                                               const std::string& seccomp_cache_dir,
                                                ChildPlan& plan, std::uint64_t& clone_flags) {
   auto storage = std::make_unique<PlanStorage>();
   GORAE_ASSIGN_OR_RETURN(storage->spec, parse_linux_spec(config));
@@ -133,8 +134,7 @@ Result<std::unique_ptr<PlanStorage>> make_plan(const std::string& bundle_dir,
   GORAE_TRY(plan_mounts(*storage, plan));
   GORAE_TRY(plan_capabilities(spec, plan));
   if (!spec.seccomp_json.empty()) {
-    auto document = nlohmann::json::parse(spec.seccomp_json);
-    auto program = security::compile_seccomp(document);
+    auto program = security::compile_seccomp_cached(spec.seccomp_json, seccomp_cache_dir);
     if (!program) return tl::unexpected(std::move(program).error().wrap("config.json: linux.seccomp"));
     storage->seccomp = std::move(*program);
     storage->seccomp_program = storage->seccomp->fprog();

@@ -41,9 +41,10 @@ struct PlanStorage {
 
 /// Reads the spec and fills `plan` (and the clone flags) with everything the
 /// child needs, allocating all of it here. `bundle_dir` resolves a relative
-/// root.path.
+/// root.path; `seccomp_cache_dir` is compile_seccomp_cached()'s (empty: none).
 Result<std::unique_ptr<PlanStorage>> make_plan(const std::string& bundle_dir,
                                                const nlohmann::json& config, bool open_stdin,
+                                               const std::string& seccomp_cache_dir,
                                                detail::ChildPlan& plan, std::uint64_t& clone_flags);
 
 }  // namespace gorae::runtime

@@ -91,14 +91,15 @@ void kill_and_reap(pid_t pid) {
 
 class LinuxRuntime final : public ChildProcessRuntime {
  public:
-  explicit LinuxRuntime(std::vector<std::shared_ptr<ProcessHook>> hooks) : hooks_(std::move(hooks)) {}
+  LinuxRuntime(std::vector<std::shared_ptr<ProcessHook>> hooks, LinuxRuntimeOptions options)
+      : hooks_(std::move(hooks)), options_(std::move(options)) {}
 
   Result<Started> start(const std::string& id, const std::string& bundle_dir,
                         bool open_stdin) override {
     GORAE_ASSIGN_OR_RETURN(nlohmann::json config, load_bundle_document(bundle_dir));
     ChildPlan plan;
     std::uint64_t clone_flags = 0;
-    auto storage = make_plan(bundle_dir, config, open_stdin, plan, clone_flags);
+    auto storage = make_plan(bundle_dir, config, open_stdin, options_.seccomp_cache_dir, plan, clone_flags);
     if (!storage) return tl::unexpected(std::move(storage).error().wrap(bundle_dir));
     std::size_t prepared = 0;
     for (; prepared < hooks_.size(); ++prepared) {
@@ -245,14 +246,16 @@ class LinuxRuntime final : public ChildProcessRuntime {
   }
 
   std::vector<std::shared_ptr<ProcessHook>> hooks_;
+  LinuxRuntimeOptions options_;
   std::mutex mutex_;                   // guards ids_
   std::map<pid_t, std::string> ids_;   // running container processes, for reap
 };
 
 }  // namespace
 
-std::unique_ptr<Runtime> make_linux_runtime(std::vector<std::shared_ptr<ProcessHook>> hooks) {
-  return std::make_unique<LinuxRuntime>(std::move(hooks));
+std::unique_ptr<Runtime> make_linux_runtime(std::vector<std::shared_ptr<ProcessHook>> hooks,
+                                            LinuxRuntimeOptions options) {
+  return std::make_unique<LinuxRuntime>(std::move(hooks), std::move(options));
 }
 
 }  // namespace gorae::runtime

@@ -82,7 +82,9 @@ EngineParts cgroup_parts(std::shared_ptr<const CgroupSettings> settings,
                          std::shared_ptr<cgroups::Manager> manager) {
   EngineParts parts = isolation_parts();
   auto hook = std::make_shared<CgroupHook>(manager);
-  parts.make_runtime = [hook] { return runtime::make_linux_runtime({hook}); };
+  parts.make_runtime = [hook](const daemon::Options& options) {
+    return runtime::make_linux_runtime({hook}, runtime_options(options));
+  };
   parts.contributors.push_back(resources_contributor(std::move(settings)));
   parts.routes.push_back(stats_routes(std::move(manager)));
   return parts;

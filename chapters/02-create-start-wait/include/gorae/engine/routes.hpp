@@ -19,7 +19,7 @@ using EngineRoutes = std::function<void(api::Router& router, const std::shared_p
 /// What a chapter's daemon plugs into chapter 02's engine.
 struct EngineParts {
   /// The runtime that runs the bundles; empty: chapter 02's chroot runtime.
-  std::function<std::unique_ptr<runtime::Runtime>()> make_runtime;
+  std::function<std::unique_ptr<runtime::Runtime>(const daemon::Options& options)> make_runtime;
   std::vector<SpecContributor> contributors;
   std::vector<EngineRoutes> routes;
   /// Where images come from; empty: chapter 02's image directories.

@@ -5,6 +5,7 @@
 
 #include "gorae/daemon/daemon.hpp"
 #include "gorae/engine/routes.hpp"
+#include "gorae/runtime/linux_runtime.hpp"
 
 namespace gorae::engine {
 
@@ -25,6 +26,9 @@ const std::vector<std::string>& default_readonly_paths();
 ///  4. limits: HostConfig.Ulimits and OomScoreAdj.
 /// A request that cannot be honoured fails the create with 400.
 std::vector<SpecContributor> isolation_contributors();
+
+/// The Linux runtime's options for this daemon (the seccomp cache in its exec root).
+runtime::LinuxRuntimeOptions runtime_options(const daemon::Options& options);
 
 /// What goraed-ch03 plugs into chapter 02's engine: the Linux runtime and
 /// the contributors above.

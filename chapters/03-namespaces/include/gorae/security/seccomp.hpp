@@ -101,6 +101,17 @@ struct SeccompProgram {
 ///         longer than the kernel's 4096 instructions.
 Result<SeccompProgram> compile_seccomp(const nlohmann::json& linux_seccomp);
 
+/// compile_seccomp() of the linux.seccomp text, through a cache of compiled
+/// programs in `cache_dir` (made 0700 if missing). The key is the text, the
+/// libseccomp version and the kernel (uname); a file, named by a hash of the
+/// key, holds the key, the flags and the instructions, and is used only if
+/// its key equals ours. A missing, foreign or malformed entry is compiled and
+/// stored (temp file + rename); failing to store is not an error. An empty
+/// `cache_dir` only compiles.
+/// @return as compile_seccomp(), or Errc::invalid_argument if the text is not JSON.
+Result<SeccompProgram> compile_seccomp_cached(const std::string& linux_seccomp_text,
+                                              const std::string& cache_dir);
+
 /// Loads `program` into the calling thread: seccomp(SECCOMP_SET_MODE_FILTER,
 /// program.flags, &prog), or prctl(PR_SET_SECCOMP) on kernels without the
 /// seccomp syscall. Async-signal-safe: no allocation, no locks, errno untouched
