@@ -1,0 +1,111 @@
+// The engine's view of the content store: chapter 02 asked an ImageStore for
+// a copy of the image's files; here the container gets an overlay of the
+// image's layers instead, so starting costs a mount and no copying.
+
+#include "gorae/engine/overlay_images.hpp"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "gorae/base/log.hpp"
+#include "gorae/images/snapshotter.hpp"
+
+namespace gorae::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+Image to_engine(const images::Image& image) {
+  Image out;
+  out.id = image.id.str();
+  out.repo_tags = image.repo_tags;
+  if (image.created) out.created = *image.created;
+  out.size = image.size;
+  const auto& run = image.config.config;
+  out.config.cmd = run.cmd.value_or(std::vector<std::string>{});
+  out.config.entrypoint = run.entrypoint;
+  out.config.env = run.env;
+  out.config.working_dir = run.working_dir;
+  out.config.user = run.user;
+  return out;
+}
+
+class OverlayImages final : public ImageStore {
+ public:
+  explicit OverlayImages(std::shared_ptr<images::Store> store)
+      : store_(std::move(store)), snapshotter_(store_->layers().dir() + "/l") {}
+
+  Result<Image> find(const std::string& reference) const override {
+    GORAE_ASSIGN_OR_RETURN(images::Image image, store_->find(reference));
+    return to_engine(image);
+  }
+
+  std::vector<Image> list() const override {
+    std::vector<Image> out;
+    for (const auto& image : store_->list()) out.push_back(to_engine(image));
+    return out;
+  }
+
+  Status prepare_rootfs(const Image& image, const std::string& rootfs_dir) override {
+    auto id = images::parse_image_id(image.id);
+    if (!id) return fail(Errc::invalid_argument, "not an image ID: " + image.id);
+    GORAE_ASSIGN_OR_RETURN(images::Image found, store_->get(*id));
+    images::OverlayLayout layout;
+    for (const auto& diff_id : found.config.diff_ids) layout.lower.push_back(store_->layers().diff_dir(diff_id));
+    if (layout.lower.empty()) {
+      // An image without layers (FROM scratch, nothing added): an empty one.
+      std::string empty = store_->layers().dir() + "/empty";
+      std::error_code ec;
+      fs::create_directories(empty, ec);
+      layout.lower.push_back(empty);
+    }
+    std::string parent = fs::path(rootfs_dir).parent_path().string();
+    layout.upper = parent + "/upper";
+    layout.work = parent + "/work";
+    layout.target = rootfs_dir;
+    if (auto mounted = snapshotter_.mount(layout); !mounted) {
+      std::error_code ec;
+      fs::remove_all(layout.upper, ec);
+      fs::remove_all(layout.work, ec);
+      return mounted;
+    }
+    return {};
+  }
+
+  Status release_rootfs(const std::string& rootfs_dir) override {
+    GORAE_TRY(snapshotter_.unmount(rootfs_dir));
+    std::string parent = fs::path(rootfs_dir).parent_path().string();
+    std::error_code ec;
+    for (const char* dir : {"/upper", "/work"}) fs::remove_all(parent + dir, ec);
+    fs::remove(rootfs_dir, ec);
+    return {};
+  }
+
+ private:
+  std::shared_ptr<images::Store> store_;
+  images::Snapshotter snapshotter_;
+};
+
+}  // namespace
+
+std::unique_ptr<ImageStore> overlay_images(std::shared_ptr<images::Store> store) {
+  return std::make_unique<OverlayImages>(std::move(store));
+}
+
+daemon::Installer overlay_installer(std::string bundled_dir, EngineParts parts) {
+  return [bundled_dir, parts](daemon::Context& context) mutable -> Status {
+    GORAE_ASSIGN_OR_RETURN(std::shared_ptr<images::Store> store,
+                           images::Store::open(context.options.data_root));
+    for (const auto& warning : store->load_warnings()) GORAE_LOG_WARN("images: %s", warning.c_str());
+    if (auto imported = import_bundled_images(*store, bundled_dir); !imported)
+      GORAE_LOG_WARN("bundled images: %s", imported.error().what().c_str());
+    parts.open_images = [store](const daemon::Options&) -> Result<std::unique_ptr<ImageStore>> {
+      return overlay_images(store);
+    };
+    GORAE_TRY(installer(bundled_dir, parts)(context));
+    context.system.add_info_contributor([](nlohmann::json& info) { info["Driver"] = "overlay2"; });
+    return {};
+  };
+}
+
+}  // namespace gorae::engine
