@@ -78,10 +78,14 @@ class CgroupHook final : public runtime::ProcessHook {
 
 }  // namespace
 
+std::shared_ptr<runtime::ProcessHook> cgroup_hook(std::shared_ptr<cgroups::Manager> manager) {
+  return std::make_shared<CgroupHook>(std::move(manager));
+}
+
 EngineParts cgroup_parts(std::shared_ptr<const CgroupSettings> settings,
                          std::shared_ptr<cgroups::Manager> manager) {
   EngineParts parts = isolation_parts();
-  auto hook = std::make_shared<CgroupHook>(manager);
+  auto hook = cgroup_hook(manager);
   parts.make_runtime = [hook](const daemon::Options& options) {
     return runtime::make_linux_runtime({hook}, runtime_options(options));
   };

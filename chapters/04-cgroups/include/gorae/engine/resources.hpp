@@ -9,6 +9,7 @@
 #include "gorae/cgroups/manager.hpp"
 #include "gorae/daemon/daemon.hpp"
 #include "gorae/engine/routes.hpp"
+#include "gorae/runtime/process_hook.hpp"
 
 namespace gorae::engine {
 
@@ -38,6 +39,11 @@ SpecContributor resources_contributor(std::shared_ptr<const CgroupSettings> sett
 /// once) and POST /containers/{id}/update (new limits, applied at once to
 /// a running container and kept for its next start).
 EngineRoutes stats_routes(std::shared_ptr<cgroups::Manager> manager);
+
+/// The runtime hook that puts each container process into its cgroup
+/// (linux.cgroupsPath, limited by linux.resources) before it runs, and
+/// removes the cgroup after, noting an OOM kill.
+std::shared_ptr<runtime::ProcessHook> cgroup_hook(std::shared_ptr<cgroups::Manager> manager);
 
 /// What goraed-ch04 plugs into chapter 02's engine: chapter 03's parts, the
 /// cgroup hook on the runtime, the resources contributor and the routes.
