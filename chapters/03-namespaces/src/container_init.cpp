@@ -236,6 +236,13 @@ void make_devices(const ChildPlan& plan, int root_fd, std::size_t index) noexcep
 }
 
 void mount_one(const ChildPlan& plan, int root_fd, std::size_t index) noexcept {
+  // LAB(03) mount-one: Mount one planned mount on its target inside the rootfs
+  // Create the target (make_in_root), open it with open_in_root(O_PATH) and
+  // mount on /proc/self/fd/N (fd_path), never on a path a symlink could
+  // steer. A bind takes only MS_BIND|MS_REC; remount it with the other flags
+  // (plus kept_flags). Then the propagation, and the devices for /dev's
+  // tmpfs. On a failure: fail(plan, Step::..., index).
+  // LAB-STUB: gorae::lab::child_not_implemented(plan.stdio[2] >= 0 ? plan.stdio[2] : 2, @TASK@);
   const PlannedMount& m = plan.mounts[index];
   if (int error = make_in_root(root_fd, m.destination, m.file_target); error != 0) {
     errno = error;
@@ -260,6 +267,7 @@ void mount_one(const ChildPlan& plan, int root_fd, std::size_t index) noexcept {
     fail(plan, Step::mount_propagation, index);
   ::close(target);
   if (m.is_dev) make_devices(plan, root_fd, index);
+  // LAB-END
 }
 
 // The pty comes from the container's own devpts (runc's console socket does
@@ -322,13 +330,24 @@ int build_rootfs(const ChildPlan& plan) noexcept {
   int console = plan.terminal ? open_console(plan, root_fd) : -1;
   ::close(root_fd);
 
-  // pivot_root(".", ".") stacks the old root on top of the new one; detaching
-  // it leaves the container with no path to the host's files.
+  // LAB(03) pivot-root: Make the rootfs the root, and leave no way back to the host's
+  // Go into the rootfs; pivot_root(".", ".") (there is no glibc wrapper:
+  // syscall(SYS_pivot_root, ...)) stacks the old root on top of the new one;
+  // detach it (umount2 with MNT_DETACH) and go to the new "/". Steps
+  // pivot_root and detach_old_root.
+  // LAB-STUB: gorae::lab::child_not_implemented(plan.stdio[2] >= 0 ? plan.stdio[2] : 2, @TASK@);
   if (::chdir(plan.rootfs) != 0) fail(plan, Step::pivot_root);
   if (::syscall(SYS_pivot_root, ".", ".") != 0) fail(plan, Step::pivot_root);
   if (::umount2(".", MNT_DETACH) != 0) fail(plan, Step::detach_old_root);
   if (::chdir("/") != 0) fail(plan, Step::detach_old_root);
+  // LAB-END
 
+  // LAB(03) masked-paths: Make the read-only paths read-only and hide the masked ones
+  // A read-only path: bind it on itself, then remount the bind MS_RDONLY
+  // (with kept_flags). A masked file gets /dev/null bound over it; a masked
+  // directory (ENOTDIR) an empty read-only tmpfs. A path this kernel lacks
+  // (ENOENT) is skipped. Last, / itself when plan.root_readonly.
+  // LAB-STUB: gorae::lab::child_not_implemented(plan.stdio[2] >= 0 ? plan.stdio[2] : 2, @TASK@);
   for (std::size_t i = 0; i < plan.readonly_count; ++i) {
     const char* path = plan.readonly_paths[i];
     if (::mount(path, path, nullptr, MS_BIND | MS_REC, nullptr) != 0) {
@@ -351,6 +370,7 @@ int build_rootfs(const ChildPlan& plan) noexcept {
   if (plan.root_readonly &&
       ::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags("/"), nullptr) != 0)
     fail(plan, Step::root_readonly);
+  // LAB-END
   return console;
 }
 
@@ -366,6 +386,12 @@ void set_stdio(const ChildPlan& plan, int console) noexcept {
 }
 
 void set_capabilities(const ChildPlan& plan) noexcept {
+  // LAB(03) capset: Set the process's capability sets, then raise the ambient ones
+  // capset(2) with _LINUX_CAPABILITY_VERSION_3 takes two 32-bit words per
+  // set (raw syscall(SYS_capset, ...)); the plan holds each set as a 64-bit
+  // mask. Ambient capabilities are raised one by one with
+  // prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap). Steps capset, ambient.
+  // LAB-STUB: gorae::lab::child_not_implemented(2, @TASK@);
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
   for (int word = 0; word < 2; ++word) {
@@ -378,6 +404,7 @@ void set_capabilities(const ChildPlan& plan) noexcept {
     if ((plan.ambient >> cap) & 1U)
       if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
         fail(plan, Step::ambient, static_cast<std::size_t>(cap));
+  // LAB-END
 }
 
 void install_filter(const ChildPlan& plan) noexcept {
@@ -433,6 +460,14 @@ void container_init(const ChildPlan& plan) noexcept {
     cwd_later = true;
   }
 
+  // LAB(03) drop-privileges: Drop privileges in an order that works: seccomp, capabilities, user
+  // no_new_privs first. A seccomp filter (install_filter) needs CAP_SYS_ADMIN
+  // unless no_new_privs is set: then install it now, else as late as
+  // possible. Drop the bounding set (PR_CAPBSET_DROP; EINVAL for a cap this
+  // kernel lacks is fine), keep capabilities across setuid (PR_SET_KEEPCAPS),
+  // set groups, gid, uid (set_groups, set_gid, set_uid: the raw syscalls),
+  // then set_capabilities, the delayed chdir (cwd_later), the late filter.
+  // LAB-STUB: gorae::lab::child_not_implemented(2, @TASK@);
   if (plan.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     fail(plan, Step::no_new_privileges);
   // Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it
@@ -455,6 +490,7 @@ void container_init(const ChildPlan& plan) noexcept {
   if (plan.set_capabilities) set_capabilities(plan);
   if (cwd_later && ::chdir(plan.cwd) != 0) fail(plan, Step::chdir_cwd);
   if (plan.seccomp && plan.no_new_privileges) install_filter(plan);
+  // LAB-END
 
   ::execve(plan.executable, plan.argv, plan.envp);
   fail(plan, Step::exec);

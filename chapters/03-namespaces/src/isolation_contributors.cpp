@@ -49,6 +49,14 @@ Result<bool> shares_host(const json& host_config, const char* field, const char*
 }
 
 Status add_namespaces(const Container& container, json& spec) {
+  // LAB(03) namespaces: Choose the container's namespaces from HostConfig's modes
+  // linux.namespaces lists the namespaces the container gets of its own:
+  // mount always; network, uts, pid, ipc and cgroup unless HostConfig's
+  // NetworkMode, UTSMode, PidMode, IpcMode or CgroupnsMode is "host"
+  // (shares_host() reads a mode and refuses the ones we cannot honour).
+  // Without its own UTS namespace the spec may not set a hostname; with
+  // one, Config.Domainname becomes "domainname".
+  // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
   json host_config = host_config_of(container);
   GORAE_ASSIGN_OR_RETURN(bool host_pid, shares_host(host_config, "PidMode", "PID mode", {}));
   GORAE_ASSIGN_OR_RETURN(bool host_ipc, shares_host(host_config, "IpcMode", "IPC mode",
@@ -76,6 +84,7 @@ Status add_namespaces(const Container& container, json& spec) {
   } else if (!container.config.domainname.empty()) {
     spec["domainname"] = container.config.domainname;
   }
+  // LAB-END
   return {};
 }
 
@@ -85,6 +94,14 @@ json mount(const char* destination, const char* type, const char* source,
 }
 
 Status add_filesystems(const Container& container, json& spec) {
+  // LAB(03) default-mounts: The filesystems every container gets, and what it may not see
+  // Docker's mounts, in its order: /proc, /dev (a tmpfs), /dev/pts (a new
+  // devpts instance), /sys (read-only unless Privileged), /dev/mqueue, then
+  // /dev/shm: the host's with IpcMode "host", none with "none", else a tmpfs
+  // of ShmSize (64 MiB by default). Unless Privileged, the masked and
+  // read-only paths below; root.readonly from ReadonlyRootfs. mount() makes
+  // one entry.
+  // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
   json host_config = host_config_of(container);
   bool privileged = host_config.value("Privileged", false);
   json mounts = json::array({
@@ -112,6 +129,7 @@ Status add_filesystems(const Container& container, json& spec) {
     spec["linux"]["readonlyPaths"] = default_readonly_paths();
   }
   spec["root"]["readonly"] = host_config.value("ReadonlyRootfs", false);
+  // LAB-END
   return {};
 }
 
@@ -128,6 +146,14 @@ Result<std::vector<std::string>> strings_field(const json& object, const char* k
 }
 
 Status add_privileges(const Container& container, json& spec) {
+  // LAB(03) privileges: Capabilities from CapAdd, CapDrop and Privileged; seccomp and no-new-privileges
+  // security::merge_capabilities() applies Docker's rules; the result is the
+  // bounding, effective and permitted sets (inheritable and ambient stay
+  // empty, as with Docker 23+). HostConfig.SecurityOpt, parsed by
+  // security::parse_security_opt(), says no-new-privileges and which seccomp
+  // profile: security::container_seccomp() gives the linux.seccomp document,
+  // or null for none (unconfined, or Privileged).
+  // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
   json host_config = host_config_of(container);
   bool privileged = host_config.value("Privileged", false);
   GORAE_ASSIGN_OR_RETURN(auto add, strings_field(host_config, "CapAdd"));
@@ -142,6 +168,7 @@ Status add_privileges(const Container& container, json& spec) {
   spec["process"]["noNewPrivileges"] = options.no_new_privileges.value_or(false);
   GORAE_ASSIGN_OR_RETURN(json seccomp, security::container_seccomp(options, capabilities, privileged));
   if (!seccomp.is_null()) spec["linux"]["seccomp"] = std::move(seccomp);
+  // LAB-END
   return {};
 }
 

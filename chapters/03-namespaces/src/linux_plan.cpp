@@ -78,7 +78,15 @@ Status plan_namespaces(PlanStorage& storage, ChildPlan& plan, std::uint64_t& clo
   if (!spec.has_namespace(CLONE_NEWNS))
     return fail(Errc::invalid_argument,
                 "config.json: linux.namespaces: a mount namespace is required (pivot_root needs one)");
-  // The user namespace first: joining it decides what the others may do.
+  // LAB(03) namespace-flags: New namespaces become clone flags; the others are joined by path
+  // The user namespace first: joining it decides what the others may do. A
+  // namespace without a path is a CLONE_NEW* flag for clone3; one with a path
+  // is opened here (the child only calls setns on the descriptor) and kept
+  // in storage.join_* with its type. Joining a pid namespace means the
+  // child must fork once more (plan.fork_after_join). Then the plan's flags:
+  // wait_for_parent for a new user namespace (its id maps come from the
+  // parent), userns, and loopback_up for a new network namespace.
+  // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
   std::vector<const NamespaceSpec*> ordered;
   for (const NamespaceSpec& ns : spec.namespaces)
     if (ns.clone_flag == CLONE_NEWUSER) ordered.insert(ordered.begin(), &ns);
@@ -102,6 +110,7 @@ Status plan_namespaces(PlanStorage& storage, ChildPlan& plan, std::uint64_t& clo
   plan.wait_for_parent = (clone_flags & CLONE_NEWUSER) != 0;
   plan.userns = spec.has_namespace(CLONE_NEWUSER);
   plan.loopback_up = (clone_flags & CLONE_NEWNET) != 0;
+  // LAB-END
   return {};
 }
 

@@ -44,6 +44,11 @@ const std::map<std::string, unsigned long>& propagation_table() {
 }  // namespace
 
 MountOptions parse_mount_options(const std::string& type, const std::vector<std::string>& options) {
+  // LAB(03) mount-options: Turn a mount's option words into mount(2) flags, propagation and data
+  // Each word is a flag that sets or clears a bit (flag_table(): "ro" sets
+  // MS_RDONLY, "rw" clears it; a later word undoes an earlier one), a
+  // propagation (propagation_table()), or else filesystem data, joined with
+  // ",". Type "bind" is a bind mount whatever the words say.
   MountOptions out;
   for (const std::string& option : options) {
     if (auto flag = flag_table().find(option); flag != flag_table().end()) {
@@ -60,6 +65,7 @@ MountOptions parse_mount_options(const std::string& type, const std::vector<std:
   out.bind = (out.flags & MS_BIND) != 0;
   out.readonly = (out.flags & MS_RDONLY) != 0;
   return out;
+  // LAB-END
 }
 
 }  // namespace gorae::runtime
