@@ -28,6 +28,12 @@ class CgroupHook final : public runtime::ProcessHook {
     const json& path_field = (*linux)["cgroupsPath"];
     if (!path_field.is_string() || path_field.get<std::string>().empty())
       return fail(Errc::invalid_argument, "config.json: linux.cgroupsPath: must be a non-empty string");
+    // LAB(04) hook-prepare: Make the container's cgroup and set its limits before the clone
+    // The limits come from linux.resources (cgroups::parse_resources). Create
+    // the cgroup, apply them (and remove it again if the kernel refuses one),
+    // and remember the path for attach() and release(). attach() moves the
+    // child in while it still waits, so nothing it runs escapes the limits.
+    // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
     std::string path = path_field.get<std::string>();
     GORAE_ASSIGN_OR_RETURN(cgroups::Resources resources,
                            cgroups::parse_resources(linux->value("resources", json::object())));
@@ -38,6 +44,7 @@ class CgroupHook final : public runtime::ProcessHook {
     }
     std::lock_guard lock(mutex_);
     paths_[id] = path;
+    // LAB-END
     return {};
   }
 
@@ -48,6 +55,13 @@ class CgroupHook final : public runtime::ProcessHook {
   }
 
   void release(const std::string& id, runtime::ExitStatus* status) override {
+    // LAB(04) hook-release: After the container's exit: was it OOM-killed? Then remove its cgroup
+    // Forget the container's path (no path: nothing to do). The kernel's
+    // OOM count lives in the cgroup: read it (manager_->oom_kills) into
+    // status->oom_killed before destroy() kills what is left and removes the
+    // cgroup. This runs on the container's supervising thread: log a failure
+    // to remove, never throw.
+    // LAB-STUB: GORAE_LOG_ERROR("container %s: not implemented yet: %s", id.c_str(), @TASK@);
     std::string path;
     {
       std::lock_guard lock(mutex_);
@@ -62,6 +76,7 @@ class CgroupHook final : public runtime::ProcessHook {
     if (auto removed = manager_->destroy(path); !removed)
       GORAE_LOG_WARN("container %s: remove cgroup %s: %s", id.c_str(), path.c_str(),
                      removed.error().what().c_str());
+    // LAB-END
   }
 
  private:

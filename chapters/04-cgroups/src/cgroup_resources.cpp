@@ -137,13 +137,23 @@ Result<Resources> parse_resources(const nlohmann::json& linux_resources) {
 }
 
 std::uint64_t shares_to_weight(std::uint64_t shares) {
+  // LAB(04) v2-weight: Convert v1 cpu.shares [2, 262144] to v2 cpu.weight [1, 10000]
+  // runc's linear map: 2 → 1, 262144 → 10000; 0 stays 0 (not set). Clamp
+  // first, as the kernel clamps shares, or the subtraction wraps around.
   if (shares == 0) return 0;
   // Below 2 the formula would wrap around; the kernel clamps shares the same way.
   shares = std::clamp<std::uint64_t>(shares, 2, 262144);
   return 1 + ((shares - 2) * 9999) / 262142;
+  // LAB-END
 }
 
 Result<std::optional<std::string>> v2_swap_max(const Resources& resources) {
+  // LAB(04) v2-swap: Convert the spec's memory+swap limit to v2's memory.swap.max
+  // The spec counts swap as memory + swap (v1's memsw); v2's memory.swap.max
+  // counts swap alone. -1 is "max"; unset is nothing to write, except that
+  // unlimited memory with swap unset lifts swap too. A swap limit needs a
+  // memory limit no larger than it (Errc::invalid_argument otherwise).
+  // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
   const std::int64_t memory = resources.memory_limit.value_or(0);
   const std::int64_t swap = resources.memory_swap.value_or(0);
   // v1 compatibility: "memory unlimited" with swap unset lifts both limits.
@@ -156,15 +166,20 @@ Result<std::optional<std::string>> v2_swap_max(const Resources& resources) {
     return invalid("memory.swap", std::to_string(swap) + " is below memory.limit " +
                                       std::to_string(memory) + " (swap counts memory + swap)");
   return std::optional<std::string>(std::to_string(swap - memory));
+  // LAB-END
 }
 
 std::optional<std::string> v2_cpu_max(const Resources& resources) {
+  // LAB(04) v2-cpu: Join the cpu quota and period into v2's cpu.max
+  // cpu.max is "QUOTA PERIOD" in microseconds, QUOTA "max" for no limit; the
+  // period may be left out. Nothing to write when neither is set.
   const std::int64_t quota = resources.cpu_quota.value_or(0);
   const std::uint64_t period = resources.cpu_period.value_or(0);
   if (quota == 0 && period == 0) return std::nullopt;
   std::string value = quota > 0 ? std::to_string(quota) : "max";
   if (period != 0) value += " " + std::to_string(period);
   return value;
+  // LAB-END
 }
 
 }  // namespace gorae::cgroups

@@ -86,6 +86,14 @@ Status V1Manager::create(const std::string& path) {
 }
 
 Status V1Manager::apply_memory(const std::string& dir, const Resources& r) {
+  // LAB(04) v1-memory: Write the memory and memory+swap limits in an order the kernel accepts
+  // v1 counts swap as memory + swap (memory.memsw.limit_in_bytes) and keeps
+  // memory <= memsw at every moment: raise memsw first, lower memory first
+  // (compare with the current memory.limit_in_bytes; -1 is unlimited).
+  // Lifting memory with no word on swap lifts swap too. Without the memsw
+  // file (no swap accounting) a swap limit is Errc::unavailable, "unlimited"
+  // is already true. Then the reservation: memory.soft_limit_in_bytes.
+  // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
   std::optional<std::int64_t> limit = r.memory_limit, swap = r.memory_swap;
   // runc: lifting the memory limit without a word on swap lifts swap too.
   if (limit == -1 && !swap) swap = -1;
@@ -119,6 +127,7 @@ Status V1Manager::apply_memory(const std::string& dir, const Resources& r) {
   }
   if (r.memory_reservation)
     GORAE_TRY(write_file(options_, dir + "/memory.soft_limit_in_bytes", limit_text(*r.memory_reservation)));
+  // LAB-END
   return {};
 }
 
@@ -128,6 +137,12 @@ Status V1Manager::apply(const std::string& path, const Resources& r) {
     GORAE_TRY(require("memory", "a memory limit"));
     GORAE_TRY(apply_memory(dir("memory", path), r));
   }
+  // LAB(04) v1-limits: Write the pids and cpu limits to their v1 files
+  // pids.max takes a number, or "max" for 0 and below. cpu.shares, then
+  // cpu.cfs_period_us before cpu.cfs_quota_us: the kernel judges a quota
+  // against the period it has. require() each hierarchy first, so that a
+  // missing one is named.
+  // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
   if (r.pids_limit) {
     GORAE_TRY(require("pids", "a pids limit"));
     const std::string value = *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max";
@@ -143,6 +158,7 @@ Status V1Manager::apply(const std::string& path, const Resources& r) {
     if (r.cpu_quota)
       GORAE_TRY(write_file(options_, cpu + "/cpu.cfs_quota_us", limit_text(*r.cpu_quota)));
   }
+  // LAB-END
   if (!r.cpuset_cpus.empty() || !r.cpuset_mems.empty()) {
     GORAE_TRY(require("cpuset", "a cpuset"));
     const std::string cpuset = dir("cpuset", path);

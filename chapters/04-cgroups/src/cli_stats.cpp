@@ -55,6 +55,12 @@ Entry entry(const json& document) {
   auto name = document.find("name");
   std::string text = name != document.end() && name->is_string() ? name->get<std::string>() : "";
   if (text.size() > 1) out.name = text.substr(1);
+  // LAB(04) cpu-percent: CPU % as the docker CLI computes it from two readings
+  // cpu_stats and precpu_stats are two readings a moment apart: the
+  // container's cpu_usage.total_usage grew by some ns while the host's
+  // system_cpu_usage grew by others (every CPU's time). Their ratio times
+  // online_cpus (or, from old daemons, the length of percpu_usage) is the
+  // share of one CPU, ×100. 0 unless both grew.
   const json& cpu = document.value("cpu_stats", json::object());
   const json& previous = document.value("precpu_stats", json::object());
   double cpu_delta = number_at(cpu, {"cpu_usage", "total_usage"}) -
@@ -64,6 +70,7 @@ Entry entry(const json& document) {
   if (cpus == 0 && cpu.contains("cpu_usage") && cpu["cpu_usage"].contains("percpu_usage"))
     cpus = static_cast<double>(cpu["cpu_usage"]["percpu_usage"].size());
   if (system_delta > 0 && cpu_delta > 0) out.cpu_percent = cpu_delta / system_delta * cpus * 100.0;
+  // LAB-END
 
   const json& memory = document.value("memory_stats", json::object());
   out.memory = memory_without_cache(memory);

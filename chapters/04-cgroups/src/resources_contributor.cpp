@@ -62,6 +62,11 @@ Result<json> memory_resources(const json& host_config) {
     return invalid("Minimum memory reservation allowed is 6MB");
   if (memory > 0 && reservation > 0 && memory < reservation)
     return invalid("Minimum memory limit can not be less than memory reservation limit, see usage");
+  // LAB(04) memory-resources: Memory, MemorySwap and MemoryReservation as linux.resources.memory
+  // Only what is set (0 is "not set"). A memory limit without MemorySwap
+  // gets as much swap again: memory + swap = 2 × Memory, dockerd's default.
+  // A swap limit only where the kernel accounts swap (swap_limit_supported()).
+  // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
   json out = json::object();
   if (memory > 0) out["limit"] = memory;
   // Unset swap with a memory limit: as much swap as memory (dockerd's default).
@@ -69,6 +74,7 @@ Result<json> memory_resources(const json& host_config) {
   if (swap != 0 && swap_limit_supported()) out["swap"] = swap;
   if (reservation > 0) out["reservation"] = reservation;
   return out;
+  // LAB-END
 }
 
 Result<json> cpu_resources(const json& host_config) {
@@ -88,6 +94,12 @@ Result<json> cpu_resources(const json& host_config) {
     return invalid("CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)");
   if (quota > 0 && quota < 1000) return invalid("CPU cfs quota can not be less than 1ms (i.e. 1000)");
   if (shares < 0) return invalid("invalid CPU shares (" + std::to_string(shares) + "): value must be a positive integer");
+  // LAB(04) cpu-resources: NanoCpus, CpuQuota, CpuPeriod, CpuShares and cpusets as linux.resources.cpu
+  // --cpus N arrives as NanoCpus = N × 10^9: N periods' worth of runtime in
+  // each period, with the kernel's default period (kDefaultCpuPeriod, in µs).
+  // CpuQuota, CpuPeriod and CpuShares go through as they are; so do
+  // CpusetCpus and CpusetMems ("cpus", "mems"). Only what is set.
+  // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
   json out = json::object();
   if (nano > 0) {
     // --cpus N: N periods' worth of runtime in every default period.
@@ -100,6 +112,7 @@ Result<json> cpu_resources(const json& host_config) {
   if (auto cpus_set = text(host_config, "CpusetCpus"); !cpus_set.empty()) out["cpus"] = cpus_set;
   if (auto mems = text(host_config, "CpusetMems"); !mems.empty()) out["mems"] = mems;
   return out;
+  // LAB-END
 }
 
 }  // namespace
