@@ -1,6 +1,7 @@
 // load_archive: the layouts `docker load` meets, and the archives it must refuse
 // without leaving anything behind.
 #include <gtest/gtest.h>
+#include <sys/utsname.h>
 
 #include <fstream>
 
@@ -8,6 +9,12 @@
 
 namespace gorae::images::testing {
 namespace {
+
+std::string run_uname_machine() {
+  struct utsname name {};
+  ::uname(&name);
+  return name.machine;
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -78,6 +85,33 @@ TEST_F(ArchiveTest, UntaggedImagesAreReportedByTheirIds) {
   ASSERT_TRUE(loaded) << loaded.error().what();
   EXPECT_TRUE(loaded->tags.empty());
   EXPECT_EQ(messages_, "Loaded image ID: " + Digest::of(config).str() + "\n");
+}
+
+TEST_F(ArchiveTest, PicksThisMachinesManifestFromANestedIndex) {
+  if (run_uname_machine() != "x86_64") GTEST_SKIP() << "the index below offers amd64 and arm64 only";
+  std::string layer = layer_tar("sh", "#!busybox");
+  std::string config = config_for({layer});
+  OciImage image{config, {layer}, {"application/vnd.oci.image.layer.v1.tar"}};
+  std::string manifest = oci_manifest(image);
+  json platforms = json::array(
+      {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"}, {"digest", digest_of("not here")},
+        {"size", 8}, {"platform", {{"architecture", "arm64"}, {"os", "linux"}}}},
+       {{"mediaType", "application/vnd.oci.image.manifest.v1+json"}, {"digest", digest_of(manifest)},
+        {"size", manifest.size()}, {"platform", {{"architecture", "amd64"}, {"os", "linux"}}}}});
+  std::string nested = json{{"schemaVersion", 2}, {"mediaType", "application/vnd.oci.image.index.v1+json"},
+                            {"manifests", platforms}}.dump();
+  TarBuilder tar = oci_layout(image, {});
+  tar.file("blobs/sha256/" + hex_of(nested), nested);
+  // containerd's full name wins over the bare tag beside it.
+  json entry = {{"mediaType", "application/vnd.oci.image.index.v1+json"}, {"digest", digest_of(nested)},
+                {"size", nested.size()},
+                {"annotations", {{"io.containerd.image.name", "docker.io/library/multi:1"},
+                                 {"org.opencontainers.image.ref.name", "1"}}}};
+  tar.file("index.json", json{{"schemaVersion", 2}, {"manifests", {entry}}}.dump());
+  auto loaded = load(tar.tar());
+  ASSERT_TRUE(loaded) << loaded.error().what();
+  EXPECT_EQ(loaded->tags, std::vector<std::string>{"multi:1"});
+  EXPECT_EQ(loaded->images, std::vector<Digest>{Digest::of(config)});
 }
 
 TEST_F(ArchiveTest, FollowsSkopeoLayerSymlinks) {
