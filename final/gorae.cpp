@@ -11,6 +11,9 @@
 #include "gorae/cli/cgroup_commands.hpp"
 #include "gorae/cli/resource_flags.hpp"
 #endif
+#if GORAE_LAST_CHAPTER >= 5
+#include "gorae/cli/image_commands.hpp"
+#endif
 
 int main(int argc, char** argv) {
   std::vector<gorae::cli::CommandInstaller> commands = {gorae::cli::install_system_commands,
@@ -31,6 +34,9 @@ int main(int argc, char** argv) {
 #endif
 #if GORAE_LAST_CHAPTER >= 4
   commands.push_back(gorae::cli::install_cgroup_commands);  // 04: stats, update
+#endif
+#if GORAE_LAST_CHAPTER >= 5
+  commands.push_back(gorae::cli::install_image_commands);  // 05: load, save, tag, rmi, history
 #endif
   return gorae::cli::main(argc, argv, commands);
 }

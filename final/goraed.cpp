@@ -15,6 +15,9 @@
 #if GORAE_LAST_CHAPTER >= 4
 #include "gorae/engine/resources.hpp"
 #endif
+#if GORAE_LAST_CHAPTER >= 5
+#include "gorae/engine/overlay_images.hpp"
+#endif
 
 int main(int argc, char** argv) {
   std::vector<gorae::daemon::Installer> installers;
@@ -39,7 +42,11 @@ int main(int argc, char** argv) {
   parts = gorae::engine::cgroup_parts(cgroup_settings, cgroups);
   flags.push_back(gorae::engine::cgroup_flags(cgroup_settings));
 #endif
-#if GORAE_LAST_CHAPTER >= 2
+#if GORAE_LAST_CHAPTER >= 5
+  // 05 overlay-images: the content store, overlay root filesystems, /images
+  installers.push_back(gorae::engine::overlay_installer(
+      gorae::engine::find_bundled_images(GORAE_BUNDLED_IMAGES), parts));
+#elif GORAE_LAST_CHAPTER >= 2
   installers.push_back(
       gorae::engine::installer(gorae::engine::find_bundled_images(GORAE_BUNDLED_IMAGES), parts));
 #endif

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gorae/base/log.hpp"
+#include "gorae/engine/image_routes.hpp"
 #include "gorae/images/snapshotter.hpp"
 
 namespace gorae::engine {
@@ -102,6 +103,7 @@ daemon::Installer overlay_installer(std::string bundled_dir, EngineParts parts) 
     parts.open_images = [store](const daemon::Options&) -> Result<std::unique_ptr<ImageStore>> {
       return overlay_images(store);
     };
+    parts.routes.push_back(image_routes(store));
     GORAE_TRY(installer(bundled_dir, parts)(context));
     context.system.add_info_contributor([](nlohmann::json& info) { info["Driver"] = "overlay2"; });
     return {};
