@@ -14,9 +14,16 @@ def _title_and_goal(readme):
     except OSError:
         return None, None
     title = re.search(r"^# (.+)$", text, re.M)
-    goal = re.search(r"^## Goal\n\n(.+?)\n\n", text, re.M | re.S)
-    return (title.group(1) if title else None,
-            goal.group(1).strip() if goal else None)
+    # The first paragraph, and the list after it when it ends with a colon
+    # ("... at the end a container sees only itself:").
+    goal = re.search(r"^## Goal\n\n(.+?)\n\n(?:((?:[-*] |\d+\. ).+?)(?:\n\n|\Z))?",
+                     text, re.M | re.S)
+    if not goal:
+        return (title.group(1) if title else None), None
+    paragraph = goal.group(1).strip()
+    if paragraph.endswith(":") and goal.group(2):
+        paragraph += "\n\n" + goal.group(2).strip()
+    return (title.group(1) if title else None), paragraph
 
 
 def _example_group(nn, tests):

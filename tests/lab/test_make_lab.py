@@ -7,7 +7,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts"))
-from labkit import lab  # noqa: E402
+from labkit import lab, lab_md  # noqa: E402
 
 FILES = {
     "CMakeLists.txt": "project(x)\n",
@@ -89,6 +89,29 @@ class MakeLab(unittest.TestCase):
         status = subprocess.run(["git", "-C", dest, "status", "--porcelain"], check=True,
                                 capture_output=True, text=True).stdout
         self.assertEqual(status, "")
+
+
+class LabMdGoal(unittest.TestCase):
+    """LAB.md quotes the Goal of the chapter's page."""
+
+    def goal(self, page):
+        with tempfile.NamedTemporaryFile("w", suffix=".md") as f:
+            f.write(page)
+            f.flush()
+            return lab_md._title_and_goal(f.name)
+
+    def test_the_first_paragraph(self):
+        self.assertEqual(self.goal("# Chapter 09: x\n\n## Goal\n\nOne\nparagraph.\n\nMore.\n"),
+                         ("Chapter 09: x", "One\nparagraph."))
+
+    def test_a_paragraph_ending_in_a_colon_keeps_its_list(self):
+        page = "# T\n\n## Goal\n\nIt gets:\n\n- one;\n- two.\n\nAfter.\n"
+        self.assertEqual(self.goal(page)[1], "It gets:\n\n- one;\n- two.")
+        self.assertEqual(self.goal("# T\n\n## Goal\n\nIt gets:\n\n- one.\n")[1],
+                         "It gets:\n\n- one.")
+
+    def test_no_goal_section(self):
+        self.assertEqual(self.goal("# T\n\ntext\n"), ("T", None))
 
 
 if __name__ == "__main__":
