@@ -137,14 +137,16 @@ bool resize_to_terminal(Context& context, const std::string& id) {
 
 void stream_attached(Context& context, int connection, std::string early_output,
                      const StreamSetup& setup) {
-  Demuxer output(setup.tty, context.out, context.err);
-  output.feed(early_output);
-  std::optional<RawTerminal> raw;
-  if (setup.tty && setup.send_stdin && ::isatty(STDIN_FILENO)) raw.emplace(STDIN_FILENO);
+  // Signals are caught before the first byte of output is shown: whoever
+  // reacts to that output with a signal must reach the container, not kill us.
   std::vector<int> signals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
   if (!setup.tty) signals.insert(signals.end(), {SIGUSR1, SIGUSR2});
   if (setup.monitor_size) signals.push_back(SIGWINCH);
   SignalWatch signal_watch(signals);
+  Demuxer output(setup.tty, context.out, context.err);
+  output.feed(early_output);
+  std::optional<RawTerminal> raw;
+  if (setup.tty && setup.send_stdin && ::isatty(STDIN_FILENO)) raw.emplace(STDIN_FILENO);
   if (setup.monitor_size) resize_to_terminal(context, setup.id);
 
   bool stdin_open = setup.send_stdin;
