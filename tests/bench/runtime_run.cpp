@@ -2,7 +2,16 @@
 // work `runc run BUNDLE` does: read config.json, clone into the namespaces,
 // build the root filesystem, drop capabilities, install seccomp, exec, wait.
 //
-//   gorae-bench-run BUNDLE [ID]
+//   gorae-bench-run [--seccomp-cache DIR] [--cgroups] BUNDLE [ID]
+//
+// --seccomp-cache DIR keeps compiled seccomp programs in DIR, as goraed does
+// under its exec root (LinuxRuntimeOptions::seccomp_cache_dir): the first run
+// fills it, later runs skip libseccomp. Without it every run compiles.
+// --cgroups adds chapter 04's cgroup hook, as goraed-ch04 does: the cgroup
+// named by linux.cgroupsPath is made and limited by linux.resources before
+// the container runs, and removed after it is reaped (a config.json without
+// linux.cgroupsPath gets no cgroup). Built without chapter 04
+// (GORAE_BENCH_CGROUPS 0, a chapter 03 lab), --cgroups is refused.
 //
 // The runtime hands back pipes for the container's stdout and stderr; they
 // are copied to ours until both reach EOF (runc passes its own descriptors
@@ -15,9 +24,16 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "gorae/runtime/linux_runtime.hpp"
+#if GORAE_BENCH_CGROUPS
+#include "gorae/cgroups/manager.hpp"
+#include "gorae/engine/resources.hpp"
+#endif
 
 namespace {
 
@@ -62,14 +78,40 @@ void drain(gorae::runtime::Stdio& stdio) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 3 || argv[1][0] == '-') {
-    std::fprintf(stderr, "usage: gorae-bench-run BUNDLE [ID]\n");
+  gorae::runtime::LinuxRuntimeOptions options;
+  bool cgroups = false;
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; ++i) {
+    if (std::strcmp(argv[i], "--seccomp-cache") == 0 && i + 1 < argc && argv[i + 1][0] != '\0') {
+      options.seccomp_cache_dir = argv[++i];
+    } else if (std::strcmp(argv[i], "--cgroups") == 0) {
+      cgroups = true;
+    } else {
+      break;
+    }
+  }
+  if (argc - i < 1 || argc - i > 2 || argv[i][0] == '-') {
+    std::fprintf(stderr, "usage: gorae-bench-run [--seccomp-cache DIR] [--cgroups] BUNDLE [ID]\n");
     return 2;
   }
-  const std::string bundle = argv[1];
-  const std::string id = argc > 2 ? argv[2] : "gorae-bench";
+  const std::string bundle = argv[i];
+  const std::string id = argc - i > 1 ? argv[i + 1] : "gorae-bench";
 
-  auto runtime = gorae::runtime::make_linux_runtime();
+  std::vector<std::shared_ptr<gorae::runtime::ProcessHook>> hooks;
+  if (cgroups) {
+#if GORAE_BENCH_CGROUPS
+    auto manager = gorae::cgroups::open_manager();
+    if (!manager) {
+      std::fprintf(stderr, "gorae-bench-run: cgroups: %s\n", manager.error().what().c_str());
+      return kRuntimeFailed;
+    }
+    hooks.push_back(gorae::engine::cgroup_hook(std::move(*manager)));
+#else
+    std::fprintf(stderr, "gorae-bench-run: --cgroups: built without chapter 04\n");
+    return 2;
+#endif
+  }
+  auto runtime = gorae::runtime::make_linux_runtime(std::move(hooks), std::move(options));
   auto started = runtime->start(id, bundle, /*open_stdin=*/false);
   if (!started) {
     std::fprintf(stderr, "gorae-bench-run: %s\n", started.error().what().c_str());
