@@ -45,6 +45,17 @@ std::size_t display_width(std::string_view text) {
   return width;
 }
 
+std::string ellipsis(const std::string& text, std::size_t width) {
+  if (display_width(text) <= width) return text;
+  std::string out;
+  std::size_t points = 0;
+  for (unsigned char c : text) {
+    if ((c & 0xC0) != 0x80 && ++points == width) break;
+    out += static_cast<char>(c);
+  }
+  return out + "…";
+}
+
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> widths;
   for (const auto& row : rows)

@@ -51,18 +51,6 @@ std::string quote(const std::string& text) {
   return out + "\"";
 }
 
-// docker's formatter.Ellipsis: at most `width` code points, the last one "…".
-std::string ellipsis(const std::string& text, std::size_t width) {
-  if (display_width(text) <= width) return text;
-  std::string out;
-  std::size_t points = 0;
-  for (unsigned char c : text) {
-    if ((c & 0xC0) != 0x80 && ++points == width) break;
-    out += static_cast<char>(c);
-  }
-  return out + "…";
-}
-
 std::string short_id(std::string id, bool truncate) {
   if (!truncate) return id;
   if (id.rfind("sha256:", 0) == 0) id.erase(0, 7);

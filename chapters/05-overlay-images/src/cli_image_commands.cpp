@@ -40,18 +40,6 @@ std::string short_id(std::string id) {
   return id.substr(0, 12);
 }
 
-// formatter.Ellipsis: at most `width` code points, the last one "…".
-std::string ellipsis(const std::string& text, std::size_t width) {
-  if (display_width(text) <= width) return text;
-  std::string out;
-  std::size_t points = 0;
-  for (unsigned char c : text) {
-    if ((c & 0xC0) != 0x80 && ++points == width) break;
-    out += static_cast<char>(c);
-  }
-  return out + "…";
-}
-
 // The client checks names before asking, with docker's message.
 images::Reference parse_or_fail(const std::string& text) {
   auto reference = images::Reference::parse(text);

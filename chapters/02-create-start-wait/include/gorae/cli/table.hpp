@@ -14,6 +14,9 @@ std::string escape(std::string_view text);
 /// Width on a terminal as tabwriter counts it: code points, not bytes.
 std::size_t display_width(std::string_view text);
 
+/// docker's formatter.Ellipsis: at most `width` code points, the last one "…".
+std::string ellipsis(const std::string& text, std::size_t width);
+
 /// Go's text/tabwriter as the docker CLI sets it up (minwidth 10, padding 3):
 /// every column but the last padded to its widest cell, counted in code points.
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
