@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
 #if GORAE_LAST_CHAPTER >= 5
   // 05 overlay-images: the content store, overlay root filesystems, /images
   installers.push_back(gorae::engine::overlay_installer(
-      gorae::engine::find_bundled_images(GORAE_BUNDLED_IMAGES), parts));
+      gorae::engine::find_bundled_images(GORAE_IMAGE_ARCHIVES, "image-archives"), parts));
 #elif GORAE_LAST_CHAPTER >= 2
   installers.push_back(
       gorae::engine::installer(gorae::engine::find_bundled_images(GORAE_BUNDLED_IMAGES), parts));

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   auto settings = std::make_shared<gorae::engine::CgroupSettings>();
   return gorae::daemon::main(
       argc, argv, "goraed-ch05",
-      {gorae::engine::overlay_installer(gorae::engine::find_bundled_images(GORAE_BUNDLED_IMAGES),
+      {gorae::engine::overlay_installer(gorae::engine::find_bundled_images(GORAE_IMAGE_ARCHIVES, "image-archives"),
                                         gorae::engine::cgroup_parts(settings, cgroups)),
        gorae::engine::security_info_installer(), gorae::engine::cgroup_info_installer(cgroups)},
       {gorae::engine::cgroup_flags(settings)});

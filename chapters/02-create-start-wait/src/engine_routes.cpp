@@ -219,7 +219,7 @@ void install_routes(api::Router& router, const std::shared_ptr<Engine>& shared) 
 daemon::Installer installer(std::string bundled_images, EngineParts parts) {
   return [bundled_images, parts](daemon::Context& context) -> Status {
     const auto& options = context.options;
-    if (!std::filesystem::is_directory(bundled_images))
+    if (!parts.open_images && !std::filesystem::is_directory(bundled_images))
       GORAE_LOG_WARN("no bundled images at \"%s\": hello-world and busybox will be missing",
                      bundled_images.c_str());
     std::unique_ptr<ImageStore> images;
@@ -252,11 +252,11 @@ daemon::Installer installer(std::string bundled_images, EngineParts parts) {
   };
 }
 
-std::string find_bundled_images(const std::string& build_tree_dir) {
+std::string find_bundled_images(const std::string& build_tree_dir, const std::string& installed_name) {
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    auto installed = exe.parent_path().parent_path() / "share/gorae/images";
+    auto installed = exe.parent_path().parent_path() / "share/gorae" / installed_name;
     if (std::filesystem::is_directory(installed, ec)) return installed.string();
   }
   return build_tree_dir;

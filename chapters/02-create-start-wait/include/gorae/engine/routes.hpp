@@ -34,8 +34,10 @@ struct EngineParts {
 daemon::Installer installer(std::string bundled_images, EngineParts parts = {});
 
 /// Where the images built with gorae are: next to an installed daemon
-/// (PREFIX/share/gorae/images, found from /proc/self/exe) or in the build
-/// tree (`build_tree_dir`), whichever exists.
-std::string find_bundled_images(const std::string& build_tree_dir);
+/// (PREFIX/share/gorae/`installed_name`, found from /proc/self/exe) or in the
+/// build tree (`build_tree_dir`), whichever exists. Chapter 05 finds its image
+/// archives the same way, under another name.
+std::string find_bundled_images(const std::string& build_tree_dir,
+                                const std::string& installed_name = "images");
 
 }  // namespace gorae::engine

@@ -16,14 +16,14 @@ namespace gorae::engine {
 /// image's layers (the upper and work directories beside it).
 std::unique_ptr<ImageStore> overlay_images(std::shared_ptr<images::Store> store);
 
-/// The images gorae's build made (`bundled_dir/NAME/TAG/{rootfs,config.json}`)
-/// turned into one-layer images in the store, each once: the rootfs is
-/// packed as a layer tar, its Cmd, Env, ... become the image config.
-Status import_bundled_images(images::Store& store, const std::string& bundled_dir);
+/// Loads the image archives gorae's build made (`archives_dir/NAME/TAG.tar`,
+/// see tools/pack_image.cpp) whose NAME:TAG the store does not know yet: on
+/// the first start, and again after the user removed one of them.
+Status import_bundled_images(images::Store& store, const std::string& archives_dir);
 
 /// goraed-ch05's engine: `parts` (chapter 04's) with images from the content
-/// store under DATA_ROOT/images (the bundled ones imported on first start),
-/// overlay root filesystems, and /info's Driver "overlay2".
-daemon::Installer overlay_installer(std::string bundled_dir, EngineParts parts);
+/// store under DATA_ROOT/images (the bundled archives loaded on first
+/// start), overlay root filesystems, and /info's Driver "overlay2".
+daemon::Installer overlay_installer(std::string archives_dir, EngineParts parts);
 
 }  // namespace gorae::engine
