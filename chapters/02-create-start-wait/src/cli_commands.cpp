@@ -72,15 +72,6 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
   }
 }
 
-namespace detail {
-
-nlohmann::json inspect_container(Context& context, const std::string& ref) {
-  auto body = nlohmann::json::parse(context.call("GET", "/containers/" + escape(ref) + "/json").body,
-                                    nullptr, false);
-  if (!body.is_object()) throw Failure(1, "the daemon's inspect answer is not JSON");
-  return body;
-}
-
 // github.com/docker/go-units HumanDuration, line for line.
 std::string human_duration(double seconds_total) {
   auto seconds = static_cast<long long>(seconds_total);
@@ -100,6 +91,21 @@ std::string human_duration(double seconds_total) {
   if (hours < 24 * 30 * 2) return plural(hours / 24 / 7, "weeks");
   if (hours < 24 * 365 * 2) return plural(hours / 24 / 30, "months");
   return plural(static_cast<long long>(seconds_total / 3600) / 24 / 365, "years");
+}
+
+std::string short_id(std::string id, bool truncate) {
+  if (!truncate) return id;
+  if (id.rfind("sha256:", 0) == 0) id.erase(0, 7);
+  return id.substr(0, 12);
+}
+
+namespace detail {
+
+nlohmann::json inspect_container(Context& context, const std::string& ref) {
+  auto body = nlohmann::json::parse(context.call("GET", "/containers/" + escape(ref) + "/json").body,
+                                    nullptr, false);
+  if (!body.is_object()) throw Failure(1, "the daemon's inspect answer is not JSON");
+  return body;
 }
 
 std::string read_body(http::Client& client) {

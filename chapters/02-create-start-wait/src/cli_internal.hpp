@@ -22,9 +22,6 @@ void install_lifecycle_commands(CLI::App& app, Context& context);  // cli_lifecy
 /// GET /containers/REF/json, parsed. Throws Failure on an error answer.
 nlohmann::json inspect_container(Context& context, const std::string& ref);
 
-/// Go's units.HumanDuration: "Less than a second", "About a minute", ...
-std::string human_duration(double seconds);
-
 /// Reads the rest of a body started by Client::request_head.
 std::string read_body(http::Client& client);
 

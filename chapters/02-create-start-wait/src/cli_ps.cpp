@@ -51,12 +51,6 @@ std::string quote(const std::string& text) {
   return out + "\"";
 }
 
-std::string short_id(std::string id, bool truncate) {
-  if (!truncate) return id;
-  if (id.rfind("sha256:", 0) == 0) id.erase(0, 7);
-  return id.substr(0, 12);
-}
-
 std::string ports_text(const json& ports) {
   std::string out;
   if (!ports.is_array()) return out;

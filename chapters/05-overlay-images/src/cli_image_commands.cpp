@@ -17,11 +17,6 @@
 #include "gorae/images/reference.hpp"
 
 namespace gorae::cli {
-namespace detail {
-// Go's units.HumanDuration, from chapter 02's commands (cli_ps.cpp).
-std::string human_duration(double seconds);
-}  // namespace detail
-
 namespace image_detail {
 namespace {
 
@@ -34,11 +29,6 @@ struct Options {
   bool no_trunc = false, quiet = false, human = true;
   std::vector<std::string> filters;
 };
-
-std::string short_id(std::string id) {
-  if (id.rfind("sha256:", 0) == 0) id.erase(0, 7);
-  return id.substr(0, 12);
-}
 
 // The client checks names before asking, with docker's message.
 images::Reference parse_or_fail(const std::string& text) {
@@ -98,7 +88,7 @@ void history(Context& context, const Options& options) {
       continue;
     }
     double created = step.value("Created", 0.0);
-    std::string when = options.human ? detail::human_duration(now - created) + " ago" : std::to_string(static_cast<long long>(created));
+    std::string when = options.human ? human_duration(now - created) + " ago" : std::to_string(static_cast<long long>(created));
     std::string by = step.value("CreatedBy", "");
     for (auto& c : by) c = c == '\t' ? ' ' : c;
     double size = step.value("Size", 0.0);
