@@ -166,24 +166,35 @@ std::string indent_json(const std::string& text) {
   return out;
 }
 
-void inspect(Context& context, const std::vector<std::string>& names) {
+}  // namespace
+}  // namespace gorae::cli::detail
+
+namespace gorae::cli {
+
+void print_inspected(Context& context, const std::vector<std::string>& names, const std::string& collection,
+                     const std::string& not_found) {
   std::string joined;
   std::vector<std::string> errors;
   for (const auto& name : names) {
     auto client = context.connect();
-    auto response = client.request("GET", "/containers/" + escape(name) + "/json");
+    auto response = client.request("GET", collection + escape(name) + "/json");
     if (!response) throw Failure(1, "error during connect: " + response.error().what());
-    if (response->status == 404) errors.push_back("Error: No such object: " + name);
+    if (response->status == 404 && !not_found.empty()) errors.push_back("Error: " + not_found + ": " + name);
     else if (response->status >= 400)
       errors.push_back("Error response from daemon: " + daemon_message(*response));
     else joined += (joined.empty() ? "" : ",") + response->body;
   }
-  context.out << (joined.empty() ? "[]" : indent_json("[" + joined + "]")) << "\n";
+  context.out << (joined.empty() ? "[]" : detail::indent_json("[" + joined + "]")) << "\n";
   if (errors.empty()) return;
   std::string message;
   for (const auto& error : errors) message += (message.empty() ? "" : "\n") + error;
   throw Failure(1, message);
 }
+
+}  // namespace gorae::cli
+
+namespace gorae::cli::detail {
+namespace {
 
 struct LogsOptions {
   bool follow = false, timestamps = false;
@@ -234,7 +245,7 @@ void install_view_commands(CLI::App& app, Context& context) {
   auto names = std::make_shared<std::vector<std::string>>();
   auto* inspect_command = app.add_subcommand("inspect", "Return low-level information on containers");
   inspect_command->add_option("NAME", *names)->required();
-  inspect_command->callback([&context, names] { inspect(context, *names); });
+  inspect_command->callback([&context, names] { print_inspected(context, *names, "/containers/", "No such object"); });
 
   auto logs_options = std::make_shared<LogsOptions>();
   auto* logs_command = app.add_subcommand("logs", "Fetch the logs of a container");

@@ -12,6 +12,7 @@
 #include <ostream>
 
 #include "cli_image_internal.hpp"
+#include "gorae/cli/container_commands.hpp"
 #include "gorae/cli/image_commands.hpp"
 #include "gorae/cli/table.hpp"
 #include "gorae/images/reference.hpp"
@@ -160,6 +161,13 @@ void add_history(CLI::App& parent, Context& context) {
   command->callback([&context, options] { history(context, *options); });
 }
 
+void add_inspect(CLI::App& parent, Context& context) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto* command = parent.add_subcommand("inspect", "Display detailed information on one or more images");
+  command->add_option("IMAGE", *names)->required();
+  command->callback([&context, names] { print_inspected(context, *names, "/images/", ""); });
+}
+
 void add_prune(CLI::App& parent, Context& context) {
   auto options = std::make_shared<Options>();
   auto* command = parent.add_subcommand("prune", "Remove unused images");
@@ -199,6 +207,7 @@ void install_image_commands(CLI::App& app, Context& context) {
   add_tag(*image, context);
   add_rmi(*image, context, "rm");
   add_history(*image, context);
+  add_inspect(*image, context);
   add_prune(*image, context);
 }
 

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -22,6 +23,14 @@ class CreateFlags {
 };
 /// One fresh set per command: `run` and `create` each parse their own.
 using CreateFlagsFactory = std::function<std::unique_ptr<CreateFlags>()>;
+
+/// `inspect`'s output for any kind of object: GET COLLECTION<name>/json for
+/// each name ("/containers/", "/images/"), the answers as one indented JSON
+/// array, then the errors and exit status 1. A 404 is "Error: NOT_FOUND: name"
+/// (`docker inspect`'s "No such object"), or the daemon's message when
+/// `not_found` is empty (`docker image inspect`).
+void print_inspected(Context& context, const std::vector<std::string>& names, const std::string& collection,
+                     const std::string& not_found);
 
 /// Chapter 02's commands, with the docker CLI's output and exit codes:
 /// `run`, `create`, `start`, `attach` (the attach/wait/start dance and the
