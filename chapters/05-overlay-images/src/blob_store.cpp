@@ -89,11 +89,15 @@ Status BlobWriter::write(std::string_view data) {
 Result<Digest> BlobWriter::commit(const std::optional<Digest>& expected) {
   if (temp_path_.empty()) return fail(Errc::internal, "blob writer already finished");
   Digest digest = hasher_.finish();
+  // LAB(05) blob-verify: Refuse a blob that is not what its name says, keeping nothing
+  // "digest mismatch: expected sha256:..., got sha256:..."; discard() drops the temporary file.
+  // LAB-STUB: if (expected) return gorae::lab::not_implemented(@TASK@);
   if (expected && *expected != digest) {
     discard();
     return fail(Errc::invalid_argument,
                 "digest mismatch: expected " + expected->str() + ", got " + digest.str());
   }
+  // LAB-END
   // Read-only like containerd's content store: a blob never changes once named.
   std::string final_path = blob_dir_ + "/" + digest.hex();
   if (::fchmod(fd_.get(), 0444) != 0 || ::fsync(fd_.get()) != 0) {

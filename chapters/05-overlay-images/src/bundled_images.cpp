@@ -1,5 +1,5 @@
 // The images gorae's build makes (hello-world, busybox) come as image
-// archives, ARCHIVES/NAME/TAG.tar, written by tools/pack_image.cpp. goraed
+// archives, ARCHIVES/NAME/TAG.tar, written by images/pack-image.py. goraed
 // loads each one its store lacks when it opens, the way a user would run
 // `docker load -i busybox.tar`: from then on they are images like any other.
 

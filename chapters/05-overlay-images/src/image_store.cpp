@@ -230,6 +230,8 @@ std::size_t Store::layer_users(const Digest& diff_id) const {
 }
 
 std::size_t Store::layer_users_locked(const Digest& diff_id) const {
+  // LAB(05) layer-users: Count who needs a layer: every image whose diff_ids name it, and the add()s in progress
+  // A layer with no user is removed with the image that used it last.
   std::size_t users = 0;
   if (auto it = pins_.find(diff_id); it != pins_.end()) users += static_cast<std::size_t>(it->second);
   for (const auto& [id, record] : images_) {
@@ -237,6 +239,7 @@ std::size_t Store::layer_users_locked(const Digest& diff_id) const {
     if (std::find(diff_ids.begin(), diff_ids.end(), diff_id) != diff_ids.end()) ++users;
   }
   return users;
+  // LAB-END
 }
 
 }  // namespace gorae::images

@@ -111,6 +111,10 @@ Status EntryWriter::write(archive* a, archive_entry* e) {
   // AUFS keeps hard-link and bookkeeping directories at the top; Docker skips them.
   if (starts_with(parts.front(), kWhiteoutMeta) && !(opaque && parts.size() == 1)) return {};
   GORAE_ASSIGN_OR_RETURN(auto parent, open_beneath(root_.get(), parts, parts.size() - 1, true, entry));
+  // LAB(05) whiteouts: Turn a layer's whiteout entries into what overlayfs understands
+  // ".wh..wh..opq" marks its directory opaque (the xattr kOpaqueXattr = "y");
+  // ".wh.NAME" becomes a whiteout for NAME (make_whiteout).
+  // LAB-STUB: if (opaque || starts_with(base, kWhiteoutPrefix)) return gorae::lab::not_implemented(@TASK@);
   if (opaque) {
     if (::fsetxattr(parent.get(), kOpaqueXattr, "y", 1, 0) != 0)
       return sys_error("mark the directory of " + entry + " opaque (setxattr " + kOpaqueXattr + ")");
@@ -118,6 +122,7 @@ Status EntryWriter::write(archive* a, archive_entry* e) {
   }
   if (starts_with(base, kWhiteoutPrefix))
     return make_whiteout(parent.get(), base.substr(kWhiteoutPrefix.size()), e, entry);
+  // LAB-END
   if (const char* target = archive_entry_hardlink(e)) return make_hardlink(parent.get(), base, target, entry);
   switch (archive_entry_filetype(e)) {
     case AE_IFDIR: return make_dir(parent.get(), parts, e, entry);
@@ -249,6 +254,9 @@ Status EntryWriter::make_hardlink(int parent, const std::string& name, const std
 Status EntryWriter::make_whiteout(int parent, const std::string& name, archive_entry* e,
                                   const std::string& entry) {
   if (name.empty() || name == "." || name == "..") return refuse(entry, "not a valid whiteout");
+  // LAB(05) whiteout-node: Make the whiteout for NAME: a 0/0 character device, owned as the entry says
+  // A whiteout hides lower layers only: a file of this layer with that name stays.
+  // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
   // A whiteout hides lower layers only; a file of the same layer stays
   // (image-spec layer.md), whichever of the two came first.
   struct stat st {};
@@ -259,6 +267,7 @@ Status EntryWriter::make_whiteout(int parent, const std::string& name, archive_e
                                 static_cast<gid_t>(archive_entry_gid(e)), AT_SYMLINK_NOFOLLOW) != 0)
     return sys_error("chown whiteout " + entry);
   return {};
+  // LAB-END
 }
 
 Status EntryWriter::finish() {

@@ -144,10 +144,14 @@ Result<ExtractResult> extract_layer(int fd, const std::string& dir, const Extrac
 }
 
 std::vector<Digest> chain_ids(const std::vector<Digest>& diff_ids) {
+  // LAB(05) chain-ids: The ChainID of each layer of a stack
+  // The first is its diff_id; each next one is the sha256 of
+  // "<previous ChainID> <diff_id>" (both as "sha256:<hex>").
   std::vector<Digest> chain;
   for (const auto& diff_id : diff_ids)
     chain.push_back(chain.empty() ? diff_id : Digest::of(chain.back().str() + " " + diff_id.str()));
   return chain;
+  // LAB-END
 }
 
 }  // namespace gorae::images

@@ -47,6 +47,10 @@ tl::unexpected<Error> refuse(const std::string& entry, const std::string& why) {
 }
 
 Result<std::vector<std::string>> split_entry_path(std::string_view path, const std::string& entry) {
+  // LAB(05) entry-path: Split a layer entry's path into names, refusing any that leaves the layer
+  // "./usr//bin/" is usr, bin. An absolute path or a ".." component is
+  // refused with the entry's name: a layer writes only beneath its own directory.
+  // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
   if (!path.empty() && path.front() == '/')
     return refuse(entry, "absolute paths would be written outside the layer");
   std::vector<std::string> components;
@@ -59,6 +63,7 @@ Result<std::vector<std::string>> split_entry_path(std::string_view path, const s
     components.emplace_back(part);
   }
   return components;
+  // LAB-END
 }
 
 Result<UniqueFd> open_beneath(int root, const std::vector<std::string>& components,

@@ -47,12 +47,16 @@ std::string Snapshotter::link_name(const std::string& diff_dir) const {
 }
 
 std::string Snapshotter::options(const OverlayLayout& layout) const {
+  // LAB(05) overlay-options: The overlay's mount options, lower layers by their short links
+  // overlayfs reads lowerdir top first, the layout lists the base first;
+  // "lowerdir=A:B,upperdir=U,workdir=W", A and B relative to the links directory.
   std::string lower;
   for (auto layer = layout.lower.rbegin(); layer != layout.lower.rend(); ++layer) {
     if (!lower.empty()) lower += ':';
     lower += link_name(*layer);
   }
   return "lowerdir=" + lower + ",upperdir=" + layout.upper + ",workdir=" + layout.work;
+  // LAB-END
 }
 
 Status Snapshotter::ensure_link(const std::string& diff_dir) const {

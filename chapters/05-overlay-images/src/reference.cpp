@@ -121,6 +121,10 @@ bool digest_shape(std::string_view d) {
 // A first component counts as a registry when it has a "." or ":", is
 // "localhost", or has capitals (no repository path may).
 std::pair<std::string, std::string> split_docker_domain(std::string_view name) {
+  // LAB(05) docker-domain: Split a name into registry and repository as Docker normalises it
+  // "busybox" is docker.io/library/busybox, "me/app" docker.io/me/app,
+  // "localhost:5000/app" and "ghcr.io/me/app" name their registry;
+  // index.docker.io is docker.io.
   std::string domain, remainder;
   auto slash = name.find('/');
   std::string_view first = slash == std::string_view::npos ? name : name.substr(0, slash);
@@ -137,6 +141,7 @@ std::pair<std::string, std::string> split_docker_domain(std::string_view name) {
   if (domain == kDefaultDomain && remainder.find('/') == std::string::npos)
     remainder = std::string(kOfficialPrefix) + remainder;
   return {domain, remainder};
+  // LAB-END
 }
 
 tl::unexpected<Error> invalid(std::string message) {

@@ -1,4 +1,4 @@
-// The build's image archives (tools/pack_image.cpp): what goraed loads on its
+// The build's image archives (images/pack-image.py): what goraed loads on its
 // first start must load into an empty store as a runnable, tagged image, and
 // packing the same directory again must give the same bytes (the image ID is
 // part of the tutorial's output).

@@ -17,7 +17,7 @@ namespace gorae::engine {
 std::unique_ptr<ImageStore> overlay_images(std::shared_ptr<images::Store> store);
 
 /// Loads the image archives gorae's build made (`archives_dir/NAME/TAG.tar`,
-/// see tools/pack_image.cpp) whose NAME:TAG the store does not know yet: on
+/// see images/pack-image.py) whose NAME:TAG the store does not know yet: on
 /// the first start, and again after the user removed one of them.
 Status import_bundled_images(images::Store& store, const std::string& archives_dir);
 
