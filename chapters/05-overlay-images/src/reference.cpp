@@ -120,11 +120,12 @@ bool digest_shape(std::string_view d) {
 // "busybox" → (docker.io, library/busybox); "localhost:5000/x" → (localhost:5000, x).
 // A first component counts as a registry when it has a "." or ":", is
 // "localhost", or has capitals (no repository path may).
-std::pair<std::string, std::string> split_docker_domain(std::string_view name) {
+Result<std::pair<std::string, std::string>> split_docker_domain(std::string_view name) {
   // LAB(05) docker-domain: Split a name into registry and repository as Docker normalises it
   // "busybox" is docker.io/library/busybox, "me/app" docker.io/me/app,
   // "localhost:5000/app" and "ghcr.io/me/app" name their registry;
   // index.docker.io is docker.io.
+  // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
   std::string domain, remainder;
   auto slash = name.find('/');
   std::string_view first = slash == std::string_view::npos ? name : name.substr(0, slash);
@@ -140,7 +141,7 @@ std::pair<std::string, std::string> split_docker_domain(std::string_view name) {
   if (domain == kLegacyDomain) domain = kDefaultDomain;
   if (domain == kDefaultDomain && remainder.find('/') == std::string::npos)
     remainder = std::string(kOfficialPrefix) + remainder;
-  return {domain, remainder};
+  return std::pair{domain, remainder};
   // LAB-END
 }
 
@@ -190,7 +191,8 @@ Result<Reference> Reference::parse(std::string_view text) {
   if (text.size() == 64 && is_lower_hex(text))
     return invalid("invalid repository name (" + std::string(text) +
                    "), cannot specify 64-byte hexadecimal strings");
-  auto [domain, remainder] = split_docker_domain(text);
+  GORAE_ASSIGN_OR_RETURN(auto split, split_docker_domain(text));
+  auto& [domain, remainder] = split;
   std::string remote = remainder.substr(0, remainder.find(':'));
   if (lower(remote) != remote)
     return invalid("invalid reference format: repository name (" + remote + ") must be lowercase");
