@@ -9,6 +9,7 @@
 
 #include "gorae/base/log.hpp"
 #include "gorae/engine/image_routes.hpp"
+#include "gorae/engine/volume_parts.hpp"
 #include "gorae/images/snapshotter.hpp"
 
 namespace gorae::engine {
@@ -104,6 +105,7 @@ daemon::Installer overlay_installer(std::string bundled_dir, EngineParts parts) 
       return overlay_images(store);
     };
     parts.routes.push_back(image_routes(store));
+    GORAE_TRY(add_volume_parts(parts, context.options));
     GORAE_TRY(installer(bundled_dir, parts)(context));
     context.system.add_info_contributor([](nlohmann::json& info) { info["Driver"] = "overlay2"; });
     return {};

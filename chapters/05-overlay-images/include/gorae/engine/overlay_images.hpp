@@ -23,7 +23,8 @@ Status import_bundled_images(images::Store& store, const std::string& bundled_di
 
 /// goraed-ch05's engine: `parts` (chapter 04's) with images from the content
 /// store under DATA_ROOT/images (the bundled ones imported on first start),
-/// overlay root filesystems, and /info's Driver "overlay2".
+/// overlay root filesystems, volumes (add_volume_parts) and /info's Driver
+/// "overlay2".
 daemon::Installer overlay_installer(std::string bundled_dir, EngineParts parts);
 
 }  // namespace gorae::engine
