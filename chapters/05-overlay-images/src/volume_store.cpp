@@ -75,7 +75,8 @@ Result<std::unique_ptr<VolumeStore>> VolumeStore::open(std::string dir) {
   }
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename();
-    if (!fs::is_directory(entry.path() / "_data", ec)) continue;
+    std::error_code not_a_volume;  // metadata.json, a directory without _data
+    if (!fs::is_directory(entry.path() / "_data", not_a_volume)) continue;
     Volume volume;
     volume.name = name;
     volume.mountpoint = entry.path() / "_data";

@@ -120,6 +120,16 @@ TEST_F(VolumeStoreTest, LabelsSurviveAReopenAndStrayFilesAreNotVolumes) {
   EXPECT_EQ(store->get("nothere").error().what(), "get nothere: no such volume");
 }
 
+// A file's failed probe for _data, read last, once failed the whole open.
+TEST(VolumeStoreOpenTest, FilesBesideTheVolumesAreNoError) {
+  testing::TempDir dir;
+  fs::create_directories(dir.file("volumes"));
+  std::ofstream(dir.file("volumes/stray")) << "x";
+  auto opened = VolumeStore::open(dir.file("volumes"));
+  ASSERT_TRUE(opened) << opened.error().what();
+  EXPECT_TRUE((*opened)->list().empty());
+}
+
 TEST_F(VolumeStoreTest, PruneRemovesWhatIsUnusedAndChosenAndCountsItsBytes) {
   create("named");
   Volume anonymous = create("");
