@@ -185,7 +185,11 @@ Result<std::vector<MountPoint>> parse_host_config(const json& host, const PathEx
   };
   if (const json* binds = field(host, "Binds"); binds && binds->is_array())
     for (const auto& raw : *binds) {
-      GORAE_ASSIGN_OR_RETURN(MountPoint mp, parse_bind(raw.is_string() ? raw.get<std::string>() : ""));
+      auto parsed = parse_bind(raw.is_string() ? raw.get<std::string>() : "");
+      // dockerd returns ParseMountRaw's error unwrapped, which its API
+      // answers with a 500 (a --mount error is a 400).
+      if (!parsed) return fail(Errc::internal, parsed.error().what());
+      MountPoint mp = std::move(*parsed);
       std::string destination = mp.destination;
       GORAE_TRY(add(std::move(mp), destination));
     }

@@ -158,6 +158,14 @@ TEST(MountParseTest, HostConfigRefusesTwoMountsOnOnePath) {
   EXPECT_FALSE((*all)[2].listed);
 }
 
+TEST(MountParseTest, ABindsErrorInAHostConfigIsDockerds500) {
+  auto bad = parse_host_config(json::parse(R"({"Binds":["/h:rel"]})"), only({}));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().kind(), Errc::internal);
+  auto mount = parse_host_config(json::parse(R"({"Mounts":[{"Type":"bind","Source":"/no","Target":"/x"}]})"), only({}));
+  EXPECT_EQ(mount.error().kind(), Errc::invalid_argument);
+}
+
 TEST(MountParseTest, TmpfsDataPicksTheLargestUnitThatDivides) {
   EXPECT_EQ(tmpfs_data(false, 0, 0), "");
   EXPECT_EQ(tmpfs_data(true, 0, 64LL << 20), "ro,size=64m");

@@ -85,8 +85,12 @@ TEST_F(VolumeApiTest, AnAnonymousVolumeFromConfigVolumesGoesWithRmV) {
   EXPECT_EQ(dropped_volume.size(), 64u);
   EXPECT_NE(dropped_volume, kept_volume);
   EXPECT_EQ(mounts_of(dropped).at(0)["Destination"], "/scratch");
+  // Docker 23 and later label them (and prune only those by default).
+  std::string version = json_of(call("GET", "/version")).value("Version", "0");
   auto volume = json_of(call("GET", "/volumes/" + dropped_volume));
-  EXPECT_TRUE(volume["Labels"].contains("com.docker.volume.anonymous")) << volume;
+  if (against_gorae() || std::stoi(version) >= 23) {
+    EXPECT_TRUE(volume["Labels"].contains("com.docker.volume.anonymous")) << volume;
+  }
 
   ASSERT_EQ(remove_container(dropped, true), 204);
   EXPECT_EQ(call("GET", "/volumes/" + dropped_volume).status, 404);
@@ -139,17 +143,19 @@ TEST_F(VolumeApiTest, CreateListAndPruneWithFilters) {
 }
 
 TEST_F(VolumeApiTest, BadMountsAreRefusedWithDockersMessages) {
-  auto create_error = [&](const json& host_config) {
+  auto create_error = [&](const json& host_config, int status = 400) {
     auto response = call("POST", "/containers/create",
                          json({{"Image", "busybox"}, {"Cmd", {"true"}}, {"HostConfig", host_config}}).dump());
-    EXPECT_EQ(response.status, 400) << response.body;
+    EXPECT_EQ(response.status, status) << response.body;
     return json_of(response).value("message", "");
   };
   EXPECT_EQ(create_error({{"Mounts", {{{"Type", "bind"}, {"Source", "/no/such/gorae/dir"}, {"Target", "/x"}}}}}),
             "invalid mount config for type \"bind\": bind source path does not exist: /no/such/gorae/dir");
-  EXPECT_EQ(create_error({{"Binds", {"/tmp:relative"}}}),
+  // dockerd hands a Binds entry's parse error on unwrapped: a 500.
+  EXPECT_EQ(create_error({{"Binds", {"/tmp:relative"}}}, 500),
             "invalid volume specification: '/tmp:relative': invalid mount config for type \"bind\": "
             "invalid mount path: 'relative' mount path must be absolute");
+  EXPECT_EQ(create_error({{"Binds", {"/tmp:/d", "/var:/d"}}}), "Duplicate mount point: /d");
   auto missing = call("GET", "/volumes/gorae-no-such-volume");
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(json_of(missing)["message"], "get gorae-no-such-volume: no such volume");

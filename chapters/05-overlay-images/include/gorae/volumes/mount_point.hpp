@@ -57,7 +57,8 @@ Result<MountPoint> parse_mount(const nlohmann::json& spec, const PathExists& exi
 Result<MountPoint> parse_tmpfs(const std::string& destination, const std::string& options);
 
 /// Every mount a HostConfig asks for: Binds, then Mounts, then Tmpfs, one
-/// per destination. @return "Duplicate mount point: /x" for a second one.
+/// per destination. @return "Duplicate mount point: /x" for a second one;
+/// a Binds entry's error as Errc::internal, the 500 dockerd answers with.
 Result<std::vector<MountPoint>> parse_host_config(const nlohmann::json& host_config,
                                                   const PathExists& exists);
 
