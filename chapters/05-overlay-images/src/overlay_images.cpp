@@ -107,7 +107,10 @@ daemon::Installer overlay_installer(std::string bundled_dir, EngineParts parts) 
     parts.routes.push_back(image_routes(store));
     GORAE_TRY(add_volume_parts(parts, context.options));
     GORAE_TRY(installer(bundled_dir, parts)(context));
-    context.system.add_info_contributor([](nlohmann::json& info) { info["Driver"] = "overlay2"; });
+    context.system.add_info_contributor([](nlohmann::json& info) {
+      info["Driver"] = "overlay2";
+      info["Plugins"]["Volume"] = nlohmann::json::array({"local"});
+    });
     return {};
   };
 }

@@ -142,6 +142,11 @@ TEST_F(VolumeApiTest, CreateListAndPruneWithFilters) {
   EXPECT_EQ(call("GET", "/volumes/" + idle).status, 404);
 }
 
+TEST_F(VolumeApiTest, InfoNamesTheLocalVolumeDriver) {
+  json plugins = json_of(call("GET", "/info"))["Plugins"];
+  EXPECT_EQ(plugins["Volume"], json::array({"local"})) << plugins;
+}
+
 TEST_F(VolumeApiTest, BadMountsAreRefusedWithDockersMessages) {
   auto create_error = [&](const json& host_config, int status = 400) {
     auto response = call("POST", "/containers/create",
