@@ -13,6 +13,7 @@
 #endif
 #if GORAE_LAST_CHAPTER >= 5
 #include "gorae/cli/image_commands.hpp"
+#include "gorae/cli/volume_commands.hpp"
 #endif
 
 int main(int argc, char** argv) {
@@ -29,6 +30,9 @@ int main(int argc, char** argv) {
 #if GORAE_LAST_CHAPTER >= 4
   create_flags.push_back(gorae::cli::resource_flags);  // 04: --memory, --pids-limit, ...
 #endif
+#if GORAE_LAST_CHAPTER >= 5
+  create_flags.push_back(gorae::cli::volume_flags);  // 05: -v, --mount, --tmpfs
+#endif
 #if GORAE_LAST_CHAPTER >= 2
   commands.push_back(gorae::cli::container_commands(create_flags));
 #endif
@@ -37,6 +41,7 @@ int main(int argc, char** argv) {
 #endif
 #if GORAE_LAST_CHAPTER >= 5
   commands.push_back(gorae::cli::install_image_commands);  // 05: load, save, tag, rmi, history
+  commands.push_back(gorae::cli::install_volume_commands);  // 05: volume create, ls, inspect, rm, prune
 #endif
   return gorae::cli::main(argc, argv, commands);
 }

@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
   flags.push_back(gorae::engine::cgroup_flags(cgroup_settings));
 #endif
 #if GORAE_LAST_CHAPTER >= 5
-  // 05 overlay-images: the content store, overlay root filesystems, /images
+  // 05 overlay-images: the content store, overlay root filesystems, /images,
+  // volumes and /volumes
   installers.push_back(gorae::engine::overlay_installer(
       gorae::engine::find_bundled_images(GORAE_IMAGE_ARCHIVES, "image-archives"), parts));
 #elif GORAE_LAST_CHAPTER >= 2

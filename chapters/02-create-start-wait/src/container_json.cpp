@@ -211,7 +211,8 @@ void to_json(json& out, const Container& container) {
         {"AttachStdin", config.attach_stdin},
         {"AttachStdout", config.attach_stdout},
         {"AttachStderr", config.attach_stderr},
-        {"Labels", config.labels}}},
+        {"Labels", config.labels},
+        {"Volumes", config.volumes}}},
       {"HostConfig", container.host_config},
       {"AutoRemove", container.auto_remove},
       {"State",
@@ -259,6 +260,8 @@ void from_json(const json& in, Container& container) {
   config.at("AttachStdout").get_to(c.attach_stdout);
   config.at("AttachStderr").get_to(c.attach_stderr);
   config.at("Labels").get_to(c.labels);
+  // Records written before Config.Volumes was kept have none.
+  if (auto volumes = config.find("Volumes"); volumes != config.end()) volumes->get_to(c.volumes);
 
   in.at("HostConfig").get_to(out.host_config);
   in.at("AutoRemove").get_to(out.auto_remove);
@@ -279,6 +282,16 @@ void from_json(const json& in, Container& container) {
 }
 
 // ---------------------------------------------------------------- API shapes
+
+namespace {
+// Go's map[string]struct{}: {"/data": {}}, null when empty.
+json volumes_json(const std::vector<std::string>& paths) {
+  if (paths.empty()) return nullptr;
+  json out = json::object();
+  for (const auto& path : paths) out[path] = json::object();
+  return out;
+}
+}  // namespace
 
 nlohmann::json inspect_json(const Container& container) {
   const ContainerConfig& config = container.config;
@@ -346,7 +359,7 @@ nlohmann::json inspect_json(const Container& container) {
         {"Env", strings_or_null(config.env)},
         {"Cmd", strings_or_null(config.cmd)},
         {"Image", config.image},
-        {"Volumes", nullptr},
+        {"Volumes", volumes_json(config.volumes)},
         {"WorkingDir", config.working_dir},
         {"Entrypoint", config.entrypoint ? json(*config.entrypoint) : json(nullptr)},
         {"OnBuild", nullptr},

@@ -98,6 +98,20 @@ Result<std::optional<std::vector<std::string>>> read_str_slice(const json& objec
   return std::optional{std::move(items)};
 }
 
+// Config.Volumes, a Go map[string]struct{}: the keys are the paths.
+Status read_volumes(const json& object, std::vector<std::string>& out) {
+  const json* value = field_of(object, "Volumes");
+  if (!value) return {};
+  if (!value->is_object()) return type_error(*value, "Config.Volumes", "map[string]struct {}");
+  std::vector<std::string> paths;
+  for (const auto& [path, item] : value->items()) {
+    if (!item.is_object() && !item.is_null()) return type_error(item, "Config.Volumes", "struct {}");
+    paths.push_back(path);
+  }
+  out = std::move(paths);  // a JSON object's keys come sorted and unique
+  return {};
+}
+
 Status read_labels(const json& object, std::map<std::string, std::string>& out) {
   const json* value = field_of(object, "Labels");
   if (!value) return {};
@@ -124,7 +138,6 @@ struct FieldType {
 
 constexpr FieldType kOtherConfigFields[] = {
     {"ExposedPorts", Kind::object, "nat.PortSet"},
-    {"Volumes", Kind::object, "map[string]struct {}"},
     {"OnBuild", Kind::strings, "[]string"},
     {"Shell", Kind::strings, "strslice.StrSlice"},
     {"StopSignal", Kind::string, "string"},
@@ -143,6 +156,8 @@ constexpr FieldType kHostConfigFields[] = {
     {"RestartPolicy", Kind::object, "container.RestartPolicy"},
     {"PortBindings", Kind::object, "nat.PortMap"},
     {"Binds", Kind::strings, "[]string"},
+    {"Mounts", Kind::array, "[]mount.Mount"},
+    {"Tmpfs", Kind::object, "map[string]string"},
     {"Privileged", Kind::boolean, "bool"},
     {"ReadonlyRootfs", Kind::boolean, "bool"},
     {"PublishAllPorts", Kind::boolean, "bool"},
@@ -246,6 +261,7 @@ Result<std::pair<ContainerConfig, std::string>> parse_create_body(const std::str
   // null means "the image's entrypoint"; [] means "none", so both are kept.
   GORAE_ASSIGN_OR_RETURN(config.entrypoint, read_str_slice(root, "Entrypoint"));
   GORAE_TRY(read_labels(root, config.labels));
+  GORAE_TRY(read_volumes(root, config.volumes));
   for (const auto& field : kOtherConfigFields) GORAE_TRY(check_type(root, "", field));
 
   std::string host_text = "{}";

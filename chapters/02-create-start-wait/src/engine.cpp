@@ -78,11 +78,13 @@ Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<std::unique_ptr<Engine>> Engine::open(Paths paths, std::unique_ptr<ImageStore> images,
                                              std::unique_ptr<runtime::Runtime> runtime,
-                                             std::vector<SpecContributor> contributors) {
+                                             std::vector<SpecContributor> contributors,
+                                             std::vector<RemoveObserver> remove_observers) {
   auto impl = std::make_unique<Impl>(std::move(paths));
   impl->images = std::move(images);
   impl->runtime = std::move(runtime);
   impl->contributors = std::move(contributors);
+  impl->remove_observers = std::move(remove_observers);
   GORAE_ASSIGN_OR_RETURN(auto skipped, impl->store.load());
   for (const auto& reason : skipped) GORAE_LOG_WARN("skipped a container record: %s", reason.c_str());
   // Chapter 02's containers die with the daemon that ran them. A record
@@ -170,6 +172,8 @@ Result<std::string> Engine::create(const std::string& name, ContainerConfig conf
   Status saved = impl_->write_spec(container, dir + "/rootfs");
   if (saved) saved = store.save(container);
   if (!saved) {
+    // What the contributors made for it (volumes) goes too, as with dockerd.
+    for (const RemoveObserver& observe : impl_->remove_observers) observe(container, true);
     impl_->images->release_rootfs(dir + "/rootfs");
     cleanup();
     return tl::unexpected(std::move(saved).error());
@@ -226,7 +230,7 @@ Status Engine::restart(const std::string& reference, std::optional<int> timeout_
   return {};
 }
 
-Status Engine::remove(const std::string& reference, bool force) {
+Status Engine::remove(const std::string& reference, bool force, bool remove_volumes) {
   std::unique_lock lock(impl_->mutex);
   GORAE_ASSIGN_OR_RETURN(auto id, impl_->resolve(reference));
   if (auto process = impl_->live.find(id); process != impl_->live.end()) {
@@ -238,14 +242,16 @@ Status Engine::remove(const std::string& reference, bool force) {
     impl_->wait_for_exit(lock, id, std::chrono::hours(1));
     if (!impl_->store.find(id)) return {};  // AutoRemove got there first
   }
-  return impl_->remove_locked(lock, id);
+  return impl_->remove_locked(lock, id, remove_volumes);
 }
 
-Status Engine::Impl::remove_locked(std::unique_lock<std::mutex>&, const std::string& id) {
+Status Engine::Impl::remove_locked(std::unique_lock<std::mutex>&, const std::string& id,
+                                   bool remove_volumes) {
   Container* container = store.find(id);
   if (!container) return {};
   std::string dir = store.container_dir(id);
   GORAE_TRY(images->release_rootfs(dir + "/rootfs"));
+  for (const RemoveObserver& observe : remove_observers) observe(*container, remove_volumes);
   std::error_code ec;
   fs::remove_all(container->bundle_dir, ec);
   // Waiters for condition=removed still need the exit code; keep the last

@@ -42,6 +42,7 @@ struct Engine::Impl {
   std::unique_ptr<ImageStore> images;
   std::unique_ptr<runtime::Runtime> runtime;
   std::vector<SpecContributor> contributors;
+  std::vector<RemoveObserver> remove_observers;
 
   mutable std::mutex mutex;  ///< guards everything below
   std::condition_variable_any changed;  ///< any state change: exits, starts, removals
@@ -65,7 +66,8 @@ struct Engine::Impl {
   void supervise(const std::string& id, std::shared_ptr<Live> process);
   void finish(const std::string& id, const std::shared_ptr<Live>& process,
               runtime::ExitStatus status);
-  Status remove_locked(std::unique_lock<std::mutex>& lock, const std::string& id);
+  Status remove_locked(std::unique_lock<std::mutex>& lock, const std::string& id,
+                       bool remove_volumes);
   Status start_locked(std::unique_lock<std::mutex>& lock, const std::string& id);
   Result<std::string> resolve(const std::string& reference) const;
   void wait_for_exit(std::unique_lock<std::mutex>& lock, const std::string& id,

@@ -139,7 +139,8 @@ json images_json(const Engine& engine) {
   return list;
 }
 
-void install_routes(api::Router& router, const std::shared_ptr<Engine>& shared) {
+void install_routes(api::Router& router, const std::shared_ptr<Engine>& shared,
+                    const std::vector<InspectContributor>& inspect) {
   Engine& engine = *shared;
   // Handlers hold the engine alive as long as the router lives.
   auto keep = [shared](auto handler) {
@@ -180,7 +181,7 @@ void install_routes(api::Router& router, const std::shared_ptr<Engine>& shared) 
     return wait_response(engine, request);
   }));
   router.add("DELETE", "/containers/{id}", keep([&engine](Request& request) {
-    unwrap(engine.remove(request.param("id"), request.query_flag("force")));
+    unwrap(engine.remove(request.param("id"), request.query_flag("force"), request.query_flag("v")));
     return Response::empty(204);
   }));
   router.add("POST", "/containers/{id}/rename", keep([&engine](Request& request) {
@@ -200,8 +201,11 @@ void install_routes(api::Router& router, const std::shared_ptr<Engine>& shared) 
       list.push_back(summary_json(container, now));
     return Response::json(200, list);
   }));
-  router.add("GET", "/containers/{id}/json", keep([&engine](Request& request) {
-    return Response::json(200, inspect_json(unwrap(engine.inspect(request.param("id")))));
+  router.add("GET", "/containers/{id}/json", keep([&engine, inspect](Request& request) {
+    Container container = unwrap(engine.inspect(request.param("id")));
+    json document = inspect_json(container);
+    for (const InspectContributor& contribute : inspect) contribute(container, document);
+    return Response::json(200, document);
   }));
   router.add("GET", "/containers/{id}/logs", keep([&engine](Request& request) {
     return logs_response(engine, request);
@@ -232,8 +236,8 @@ daemon::Installer installer(std::string bundled_images, EngineParts parts) {
         std::shared_ptr<Engine> shared,
         Engine::open({options.data_root, options.exec_root}, std::move(images),
                      parts.make_runtime ? parts.make_runtime(options) : runtime::make_chroot_runtime(),
-                     parts.contributors));
-    install_routes(context.router, shared);
+                     parts.contributors, parts.remove_observers));
+    install_routes(context.router, shared, parts.inspect);
     for (const EngineRoutes& add_routes : parts.routes) add_routes(context.router, shared);
     context.system.add_info_contributor([weak = std::weak_ptr<Engine>(shared)](json& info) {
       auto engine = weak.lock();

@@ -53,6 +53,12 @@ Status merge_image_config(ContainerConfig& config, const ImageConfig& image) {
   config.env = std::move(env);
   if (config.working_dir.empty()) config.working_dir = image.working_dir;
   if (config.user.empty()) config.user = image.user;
+  // The image's volumes are added to the client's, as dockerd merges them.
+  std::vector<std::string> volumes = config.volumes;
+  volumes.insert(volumes.end(), image.volumes.begin(), image.volumes.end());
+  std::sort(volumes.begin(), volumes.end());
+  volumes.erase(std::unique(volumes.begin(), volumes.end()), volumes.end());
+  config.volumes = std::move(volumes);
   if ((!config.entrypoint || config.entrypoint->empty()) && config.cmd.empty())
     return fail(Errc::invalid_argument, "No command specified");
   return {};

@@ -103,7 +103,7 @@ Status Engine::Impl::start_locked(std::unique_lock<std::mutex>& lock, const std:
     // `docker run --rm` waits for condition=removed: a container that could
     // not start is removed too, as dockerd does.
     if (container.auto_remove) {
-      if (auto removed = remove_locked(lock, id); !removed)
+      if (auto removed = remove_locked(lock, id, true); !removed)
         GORAE_LOG_ERROR("auto-remove %s: %s", id.c_str(), removed.error().what().c_str());
     }
     changed.notify_all();
@@ -182,7 +182,7 @@ void Engine::Impl::finish(const std::string& id, const std::shared_ptr<Live>& pr
       GORAE_LOG_ERROR("container %s: %s", id.c_str(), saved.error().what().c_str());
     ++exits[id];
     if (container.auto_remove && !closing) {
-      if (auto removed = remove_locked(lock, id); !removed)
+      if (auto removed = remove_locked(lock, id, true); !removed)
         GORAE_LOG_ERROR("auto-remove %s: %s", id.c_str(), removed.error().what().c_str());
     }
   }

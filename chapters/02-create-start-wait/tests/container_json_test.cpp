@@ -202,6 +202,7 @@ Container full_container() {
   c.config.tty = c.config.open_stdin = c.config.stdin_once = true;
   c.config.attach_stdin = c.config.attach_stdout = c.config.attach_stderr = true;
   c.config.labels = {{"org.example.team", "runtime"}, {"empty", ""}};
+  c.config.volumes = {"/data", "/var/cache"};
   // Odd spacing and key order on purpose: the text must come back as it was.
   c.host_config = R"({ "NetworkMode":"default",  "AutoRemove":true, "Binds":null })";
   c.auto_remove = true;
@@ -240,6 +241,7 @@ void expect_same(const Container& a, const Container& b) {
   EXPECT_EQ(a.config.attach_stdout, b.config.attach_stdout);
   EXPECT_EQ(a.config.attach_stderr, b.config.attach_stderr);
   EXPECT_EQ(a.config.labels, b.config.labels);
+  EXPECT_EQ(a.config.volumes, b.config.volumes);
   EXPECT_EQ(a.host_config, b.host_config);
   EXPECT_EQ(a.auto_remove, b.auto_remove);
   EXPECT_EQ(a.state.status, b.state.status);
@@ -441,6 +443,20 @@ TEST(ContainerJsonTest, ReadsEnvAndLabels) {
   EXPECT_EQ(config.working_dir, "/w");
 }
 
+TEST(ContainerJsonTest, ReadsVolumesAsTheirPaths) {
+  EXPECT_EQ(parse_ok(R"({"Volumes":{"/b":{},"/a":null}})").volumes,
+            (std::vector<std::string>{"/a", "/b"}));
+  EXPECT_TRUE(parse_ok(R"({"Volumes":{}})").volumes.empty());
+  EXPECT_EQ(parse_create_body(R"({"Volumes":{"/a":"x"}})").error().what(),
+            "json: cannot unmarshal string into Go struct field Config.Volumes of type struct {}");
+}
+
+TEST(ContainerJsonTest, RecordsWithoutVolumesStillLoad) {
+  json record = full_container();
+  record["Config"].erase("Volumes");
+  EXPECT_TRUE(record.get<Container>().config.volumes.empty());
+}
+
 TEST(ContainerJsonTest, WrongTypesAreInvalidArgumentsNamingTheField) {
   struct Case {
     const char* body;
@@ -463,6 +479,9 @@ TEST(ContainerJsonTest, WrongTypesAreInvalidArgumentsNamingTheField) {
       {R"({"HostConfig":{"LogConfig":{"Type":1}}})", "HostConfig.LogConfig.Type"},
       {R"({"HostConfig":{"Memory":1.5}})", "HostConfig.Memory"},
       {R"({"HostConfig":{"Binds":"/a:/b"}})", "HostConfig.Binds"},
+      {R"({"HostConfig":{"Mounts":{}}})", "HostConfig.Mounts"},
+      {R"({"HostConfig":{"Tmpfs":[]}})", "HostConfig.Tmpfs"},
+      {R"({"Volumes":[]})", "Config.Volumes"},
       {R"({"HostConfig":{"RestartPolicy":{"MaximumRetryCount":"3"}}})",
        "HostConfig.RestartPolicy.MaximumRetryCount"},
   };
@@ -585,6 +604,7 @@ TEST(ContainerJsonTest, InspectConfigIsDockers) {
   EXPECT_EQ(full["Entrypoint"], json::array({"sh"}));
   EXPECT_EQ(full["Env"], json(c.config.env));
   EXPECT_EQ(full["Labels"]["org.example.team"], "runtime");
+  EXPECT_EQ(full["Volumes"], json::parse(R"({"/data": {}, "/var/cache": {}})"));
   c.config.entrypoint = std::vector<std::string>{};
   EXPECT_EQ(inspect_json(c)["Config"]["Entrypoint"], json::array());
 }

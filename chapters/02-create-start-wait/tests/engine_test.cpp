@@ -44,6 +44,7 @@ class FakeImages : public ImageStore {
     image.id = "sha256:" + std::string(64, 'a');
     image.repo_tags = {"busybox:latest"};
     image.config.cmd = {"sh"};
+    image.config.volumes = volumes;
     return image;
   }
   std::vector<Image> list() const override { return {*find("busybox")}; }
@@ -60,6 +61,7 @@ class FakeImages : public ImageStore {
     return {};
   }
   std::map<std::string, std::string> files;  ///< what each rootfs starts with
+  std::vector<std::string> volumes;          ///< the image config's Volumes
 };
 
 // One fake running process.
@@ -92,14 +94,15 @@ class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override { open_engine(); }
 
-  void open_engine() {
+  void open_engine(std::vector<SpecContributor> contributors = {},
+                   std::vector<RemoveObserver> observers = {}) {
     auto mock = std::make_unique<NiceMock<MockRuntime>>();
     runtime = mock.get();
     ON_CALL(*runtime, kill(_, _)).WillByDefault(Return(gorae::Status{}));
     auto fake_images = std::make_unique<FakeImages>();
     images = fake_images.get();
     auto opened = Engine::open({dir.file("data"), dir.file("exec")}, std::move(fake_images),
-                               std::move(mock));
+                               std::move(mock), std::move(contributors), std::move(observers));
     ASSERT_TRUE(opened) << opened.error().what();
     engine = std::move(*opened);
   }
@@ -210,6 +213,55 @@ TEST_F(EngineTest, ForceRemoveKillsARunningContainer) {
   ASSERT_TRUE(engine->remove(id, true));
   EXPECT_FALSE(engine->inspect("doomed"));
   EXPECT_FALSE(std::filesystem::exists(dir.file("data/containers/" + id)));
+}
+
+TEST_F(EngineTest, CreateAddsTheImagesVolumesToTheClients) {
+  images->volumes = {"/data", "/logs"};
+  ContainerConfig config;
+  config.image = "busybox";
+  config.volumes = {"/cache", "/data"};
+  auto id = engine->create("", config, "{}");
+  ASSERT_TRUE(id) << id.error().what();
+  EXPECT_EQ(engine->inspect(*id)->config.volumes,
+            (std::vector<std::string>{"/cache", "/data", "/logs"}));
+}
+
+// Each removal is told, with DELETE's v, while the container's directory
+// (where a chapter may keep its records) still exists.
+TEST_F(EngineTest, RemoveObserversHearOfEachRemovalWithItsVolumesFlag) {
+  engine.reset();
+  std::vector<std::pair<std::string, bool>> heard;
+  std::vector<bool> dir_existed;
+  open_engine({}, {[&](const Container& container, bool remove_volumes) {
+    heard.emplace_back(container.id, remove_volumes);
+    dir_existed.push_back(std::filesystem::exists(dir.file("data/containers/" + container.id)));
+  }});
+  auto kept = create();
+  auto dropped = create();
+  ASSERT_TRUE(engine->remove(kept, false));
+  ASSERT_TRUE(engine->remove(dropped, false, true));
+  EXPECT_EQ(heard, (std::vector<std::pair<std::string, bool>>{{kept, false}, {dropped, true}}));
+  EXPECT_EQ(dir_existed, (std::vector<bool>{true, true}));
+}
+
+TEST_F(EngineTest, ACreateThatFailsLateIsToldAsARemovalWithItsVolumes) {
+  engine.reset();
+  std::vector<std::pair<std::string, bool>> heard;
+  auto refuse = [](const Container&, nlohmann::json&) -> gorae::Status {
+    return fail(Errc::invalid_argument, "no such thing");
+  };
+  open_engine({refuse}, {[&](const Container& container, bool remove_volumes) {
+    heard.emplace_back(container.id, remove_volumes);
+  }});
+  ContainerConfig config;
+  config.image = "busybox";
+  ASSERT_FALSE(engine->create("", config, "{}"));
+  ASSERT_EQ(heard.size(), 1u);
+  EXPECT_EQ(heard[0].first.size(), 64u);
+  EXPECT_TRUE(heard[0].second);
+  ListOptions all;
+  all.all = true;
+  EXPECT_TRUE(engine->list(all).empty());
 }
 
 TEST_F(EngineTest, OutputReachesTheLog) {

@@ -255,14 +255,20 @@ void mount_one(const ChildPlan& plan, int root_fd, std::size_t index) noexcept {
   if (m.bind) {
     if (::mount(m.source, target_path, nullptr, m.flags & (MS_BIND | MS_REC), nullptr) != 0)
       fail(plan, Step::mount, index);
-    // The bind ignores every other flag: apply them to the new mount.
-    unsigned long rest = m.flags & ~(MS_BIND | MS_REC);
-    if (rest != 0 && ::mount(nullptr, target_path, nullptr,
-                             MS_BIND | MS_REMOUNT | rest | kept_flags(target_path), nullptr) != 0)
-      fail(plan, Step::remount_readonly, index);
   } else if (::mount(m.source, target_path, m.fstype, m.flags, m.data) != 0) {
     fail(plan, Step::mount, index);
   }
+  // The fd still names the directory under the new mount: the remount and
+  // the propagation are for the new mount, reached by opening the path again.
+  ::close(target);
+  target = open_in_root(root_fd, m.destination, O_PATH);
+  if (target < 0) fail(plan, Step::open_target, index);
+  fd_path(target, target_path);
+  // A bind ignores every other flag: apply them to the new mount.
+  unsigned long rest = m.flags & ~(MS_BIND | MS_REC);
+  if (m.bind && rest != 0 &&
+      ::mount(nullptr, target_path, nullptr, MS_BIND | MS_REMOUNT | rest | kept_flags(target_path), nullptr) != 0)
+    fail(plan, Step::remount_readonly, index);
   if (m.propagation != 0 && ::mount(nullptr, target_path, nullptr, m.propagation, nullptr) != 0)
     fail(plan, Step::mount_propagation, index);
   ::close(target);

@@ -149,6 +149,25 @@ TEST_F(LinuxRuntimeTest, AFailingMountNamesTheMountAndLeavesNoChild) {
   EXPECT_EQ(errno, ECHILD);
 }
 
+// Docker's bind options: the "ro" and the propagation are for the new mount,
+// not for the directory it covers (a remount through the old fd failed).
+TEST_F(LinuxRuntimeTest, ReadOnlyBindsCannotBeWrittenAndWritableOnesCan) {
+  fs::create_directories(dir_.file("host-ro"));
+  fs::create_directories(dir_.file("host-rw"));
+  std::ofstream(dir_.file("host-ro/seen")) << "from the host\n";
+  json spec = daemon_spec({"sh", "-c", "cat /ro/seen; touch /ro/new 2>&1; touch /rw/new && echo wrote; "
+                                       "grep -E ' /r[ow] ' /proc/mounts | cut -d' ' -f2,4 | cut -d, -f1"});
+  spec["mounts"].push_back({{"destination", "/ro"}, {"type", "bind"}, {"source", dir_.file("host-ro")},
+                            {"options", {"rbind", "ro", "rprivate"}}});
+  spec["mounts"].push_back({{"destination", "/rw"}, {"type", "bind"}, {"source", dir_.file("host-rw")},
+                            {"options", {"rbind", "rprivate"}}});
+  auto output = run(spec);
+  EXPECT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_EQ(output.out, "from the host\ntouch: /ro/new: Read-only file system\nwrote\n/ro ro\n/rw rw\n");
+  EXPECT_FALSE(fs::exists(dir_.file("host-ro/new")));
+  EXPECT_TRUE(fs::exists(dir_.file("host-rw/new")));
+}
+
 TEST_F(LinuxRuntimeTest, AnInvalidSeccompProfileIsRefusedBeforeAnythingRuns) {
   json spec = daemon_spec({"true"});
   spec["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_SOMETIMES"}};

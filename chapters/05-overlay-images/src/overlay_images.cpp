@@ -9,6 +9,7 @@
 
 #include "gorae/base/log.hpp"
 #include "gorae/engine/image_routes.hpp"
+#include "gorae/engine/volume_parts.hpp"
 #include "gorae/images/snapshotter.hpp"
 
 namespace gorae::engine {
@@ -107,8 +108,12 @@ daemon::Installer overlay_installer(std::string archives_dir, EngineParts parts)
       return overlay_images(store);
     };
     parts.routes.push_back(image_routes(store));
+    GORAE_TRY(add_volume_parts(parts, context.options));
     GORAE_TRY(installer("", parts)(context));  // chapter 02's image directories are not used
-    context.system.add_info_contributor([](nlohmann::json& info) { info["Driver"] = "overlay2"; });
+    context.system.add_info_contributor([](nlohmann::json& info) {
+      info["Driver"] = "overlay2";
+      info["Plugins"]["Volume"] = nlohmann::json::array({"local"});
+    });
     return {};
   };
 }

@@ -31,6 +31,9 @@ struct ContainerConfig {
   bool stdin_once = false;  ///< StdinOnce
   bool attach_stdin = false, attach_stdout = false, attach_stderr = false;
   std::map<std::string, std::string> labels;  ///< Labels
+  /// Volumes: the paths that get an anonymous volume, the client's and the
+  /// image's together (Docker's map keys, sorted, no duplicates).
+  std::vector<std::string> volumes;
 };
 
 /// Docker's container states. paused and restarting come later.

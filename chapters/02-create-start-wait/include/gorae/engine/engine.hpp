@@ -41,6 +41,14 @@ struct ListOptions {
   std::vector<std::string> status, name, id, label;  ///< OR within, AND across
 };
 
+/// Told that a container is going away, while its record and its directory
+/// are still there: a later chapter drops what it made for the
+/// container (its volumes, chapter 05). `remove_volumes` is DELETE's `v`
+/// query (`docker rm -v`), and true for AutoRemove (`run --rm`) and for a
+/// create that failed after the spec contributors ran, as with dockerd.
+/// Runs under the engine's lock; it must not call the engine.
+using RemoveObserver = std::function<void(const Container& container, bool remove_volumes)>;
+
 /// The container engine: the store, the images, the runtime, and one
 /// supervisor thread per running container that copies its output to the
 /// log and to attached clients and records its exit. Thread-safe.
@@ -50,10 +58,12 @@ class Engine {
     std::string data_root;  ///< containers/, images/
     std::string exec_root;  ///< bundles
   };
-  /// `contributors` edit each new container's config.json, in order.
+  /// `contributors` edit each new container's config.json, in order;
+  /// `remove_observers` hear of each container that goes.
   static Result<std::unique_ptr<Engine>> open(Paths paths, std::unique_ptr<ImageStore> images,
                                               std::unique_ptr<runtime::Runtime> runtime,
-                                              std::vector<SpecContributor> contributors = {});
+                                              std::vector<SpecContributor> contributors = {},
+                                              std::vector<RemoveObserver> remove_observers = {});
   /// Stops running containers (SIGTERM, then SIGKILL) so none outlives the
   /// daemon: surviving a restart is chapter 08's work.
   ~Engine();
@@ -64,7 +74,8 @@ class Engine {
   Result<Change> stop(const std::string& reference, std::optional<int> timeout_seconds);
   Status kill(const std::string& reference, const std::string& signal);
   Status restart(const std::string& reference, std::optional<int> timeout_seconds);
-  Status remove(const std::string& reference, bool force);
+  /// `remove_volumes` (DELETE's `v`) is passed on to the remove observers.
+  Status remove(const std::string& reference, bool force, bool remove_volumes = false);
   Status rename(const std::string& reference, const std::string& new_name);
   Status resize(const std::string& reference, unsigned short rows, unsigned short columns);
 

@@ -18,6 +18,7 @@ struct ImageConfig {
   std::vector<std::string> env;
   std::string working_dir;
   std::string user;
+  std::vector<std::string> volumes;  ///< Volumes: paths that get an anonymous volume
 };
 
 struct Image {

@@ -23,7 +23,8 @@ Status import_bundled_images(images::Store& store, const std::string& archives_d
 
 /// goraed-ch05's engine: `parts` (chapter 04's) with images from the content
 /// store under DATA_ROOT/images (the bundled archives loaded on first
-/// start), overlay root filesystems, and /info's Driver "overlay2".
+/// start), overlay root filesystems, volumes (add_volume_parts) and /info's
+/// Driver "overlay2".
 daemon::Installer overlay_installer(std::string archives_dir, EngineParts parts);
 
 }  // namespace gorae::engine
