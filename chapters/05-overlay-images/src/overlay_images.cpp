@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gorae/base/log.hpp"
+#include "gorae/engine/commit_routes.hpp"
 #include "gorae/engine/image_routes.hpp"
 #include "gorae/images/init_layer.hpp"
 #include "gorae/images/snapshotter.hpp"
@@ -104,6 +105,7 @@ daemon::Installer overlay_installer(std::string bundled_dir, EngineParts parts) 
       return overlay_images(store);
     };
     parts.routes.push_back(image_routes(store));
+    parts.routes.push_back(commit_routes(store, context.options.data_root));
     GORAE_TRY(installer(bundled_dir, parts)(context));
     context.system.add_info_contributor([](nlohmann::json& info) { info["Driver"] = "overlay2"; });
     return {};
