@@ -1,7 +1,8 @@
 // docker commit's config: --change instructions, the merge with the
 // container's config and the child image config. The expected values are
-// what dockerd 20.10 answered to the same requests (the chapter page lists
-// how they were taken); STOPSIGNAL is newer Docker's.
+// what dockerd 20.10.24 answered to the same POST /commit?changes=...
+// requests (then GET /images/{id}/json) for a busybox container made with
+// -e FOO=bar; STOPSIGNAL is newer Docker's (moby's validCommitCommands).
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
