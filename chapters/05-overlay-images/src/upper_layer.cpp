@@ -28,6 +28,8 @@ class LayerWriter {
  public:
   LayerWriter(std::string upper, const ArchiveSink& sink)
       : upper_(std::move(upper)), sink_(sink), archive_(archive_write_new(), archive_write_free) {}
+  LayerWriter(const LayerWriter&) = delete;
+  LayerWriter& operator=(const LayerWriter&) = delete;
 
   Result<std::size_t> run() {
     if (!archive_) return fail(Errc::internal, "libarchive: out of memory");
@@ -156,10 +158,12 @@ class LayerWriter {
 
   std::string upper_;
   const ArchiveSink& sink_;
-  std::unique_ptr<struct archive, decltype(&archive_write_free)> archive_;
   std::optional<Error> sink_error_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
   std::size_t entries_ = 0;
+  // Last, so destroyed first: archive_write_free flushes through
+  // write_block, which may still set sink_error_.
+  std::unique_ptr<struct archive, decltype(&archive_write_free)> archive_;
 };
 
 }  // namespace

@@ -187,9 +187,15 @@ TEST_F(CommitApiTest, BodyConfigIsMergedWithTheContainers) {
 }
 
 TEST_F(CommitApiTest, RunningContainerIsCommittedAndKeepsRunning) {
-  std::string id = create({{"Image", "busybox"}, {"Cmd", {"sh", "-c", "echo a > /tmp/state; sleep 30"}}});
+  // Renamed into place, so the file is whole once the diff shows it.
+  std::string id = create({{"Image", "busybox"},
+                           {"Cmd", {"sh", "-c", "echo a > /tmp/new; mv /tmp/new /tmp/state; sleep 30"}}});
   ASSERT_EQ(call("POST", "/containers/" + id + "/start").status, 204);
-  for (int i = 0; i < 100 && changes(id).size() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto shown = [&] {
+    auto lines = changes(id);
+    return std::find(lines.begin(), lines.end(), "A /tmp/state") != lines.end();
+  };
+  for (int i = 0; i < 100 && !shown(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   auto response = commit("container=" + id + "&pause=true");
   ASSERT_EQ(response.status, 201) << response.body;
   EXPECT_EQ(json_of(call("GET", "/containers/" + id + "/json"))["State"]["Status"], "running");
