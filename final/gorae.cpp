@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   commands.push_back(gorae::cli::install_cgroup_commands);  // 04: stats, update
 #endif
 #if GORAE_LAST_CHAPTER >= 5
-  commands.push_back(gorae::cli::install_image_commands);  // 05: load, save, tag, rmi, history
+  commands.push_back(gorae::cli::install_image_commands);   // 05: load, save, tag, rmi, history
+  commands.push_back(gorae::cli::install_commit_commands);  // 05: commit, diff
   commands.push_back(gorae::cli::install_volume_commands);  // 05: volume create, ls, inspect, rm, prune
 #endif
   return gorae::cli::main(argc, argv, commands);

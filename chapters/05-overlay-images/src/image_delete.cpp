@@ -91,9 +91,10 @@ Result<std::vector<DeleteRecord>> Store::remove(std::string_view text, const Ima
     }
     GORAE_TRY(save_references());
     if (!refs.empty()) return records;
-    // Nameless now; a container still using it keeps it (dangling), quietly.
-    if (!users.empty()) return records;
+    // Nameless now; a container or a child image keeps it, quietly.
+    if (!users.empty() || !children_locked(id).empty()) return records;
   } else {
+    if (!children_locked(id).empty()) return image_conflict(id, true, "image has dependent child images");
     if (running) return image_conflict(id, true, "image is being used by running container " +
                                                      truncate_id(running->container_id));
     if (stopped)
@@ -109,7 +110,9 @@ Result<std::vector<DeleteRecord>> Store::remove(std::string_view text, const Ima
     for (const auto& ref : refs) untag_locked(ref);
     GORAE_TRY(save_references());
   }
+  std::optional<Digest> parent = images_.at(id).image.parent;
   GORAE_TRY(delete_image(id, records));
+  if (options.prune) prune_parents(parent, users_of, records);
   return records;
 }
 

@@ -193,7 +193,7 @@ EngineRoutes image_routes(std::shared_ptr<images::Store> store) {
     });
     router.add("GET", "/images/json", [store](Request& request) {
       auto filters = image_api::parse_filters(request, {"reference", "dangling", "label", "before", "since"});
-      return Response::json(200, image_api::list_json(*store, filters));
+      return Response::json(200, image_api::list_json(*store, filters, request.query_flag("all")));
     });
     router.add("GET", "/images/{name*}/json", [store](Request& request) {
       return Response::json(200, image_api::inspect_json(*store, find_for_inspect(*store, request.param("name"))));
@@ -205,6 +205,7 @@ EngineRoutes image_routes(std::shared_ptr<images::Store> store) {
     router.add("DELETE", "/images/{name*}", [store, engine](Request& request) {
       images::RemoveOptions options;
       options.force = request.query_flag("force");
+      options.prune = !request.query_flag("noprune");
       auto records = unwrap(store->remove(request.param("name"), users_from(*engine), options));
       return Response::json(200, json(records));
     });

@@ -24,11 +24,14 @@ bool dangling_filter(const Filters& filters, bool fallback);
 /// Docker's label filter: every "key" or "key=value" holds for `labels`.
 bool labels_match(const std::vector<std::string>& wanted, const std::map<std::string, std::string>& labels);
 
-/// GET /images/json: summaries, newest first.
-nlohmann::json list_json(const images::Store& store, const Filters& filters);
+/// GET /images/json: summaries, newest first. Without `all`, an untagged
+/// image that others were committed from is left out (Docker's
+/// intermediate images).
+nlohmann::json list_json(const images::Store& store, const Filters& filters, bool all);
 /// GET /images/{name}/json.
 nlohmann::json inspect_json(const images::Store& store, const images::Image& image);
-/// GET /images/{name}/history: newest step first.
+/// GET /images/{name}/history: newest step first, each named by the image
+/// (and its tags) the parent chain gives it, as dockerd does.
 nlohmann::json history_json(const images::Store& store, const images::Image& image);
 
 /// The lines of a /images/load answer, each ending in "\r\n" as dockerd's

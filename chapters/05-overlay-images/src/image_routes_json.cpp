@@ -116,7 +116,7 @@ bool labels_match(const std::vector<std::string>& wanted, const std::map<std::st
   return true;
 }
 
-json list_json(const images::Store& store, const Filters& filters) {
+json list_json(const images::Store& store, const Filters& filters, bool all) {
   std::optional<bool> dangling;
   if (filters.count("dangling")) dangling = dangling_filter(filters, true);
   auto references = filters.find("reference");
@@ -135,6 +135,7 @@ json list_json(const images::Store& store, const Filters& filters) {
     for (const auto& digest : image.repo_digests)
       if (references == filters.end() || reference_matches(references->second, digest)) digests.push_back(digest);
     bool untagged = image.repo_tags.empty() && image.repo_digests.empty();
+    if (untagged && !all && !store.children(image.id).empty()) continue;
     if (references != filters.end() && tags.empty() && digests.empty()) continue;
     if (dangling && *dangling != untagged) continue;
     if (untagged) {
@@ -145,7 +146,7 @@ json list_json(const images::Store& store, const Filters& filters) {
                     {"Created", unix_seconds(image)},
                     {"Id", image.id.str()},
                     {"Labels", image.config.config.labels.empty() ? json(nullptr) : json(image.config.config.labels)},
-                    {"ParentId", ""},
+                    {"ParentId", image.parent ? image.parent->str() : ""},
                     {"RepoDigests", digests.empty() ? json(nullptr) : digests},
                     {"RepoTags", tags.empty() ? json(nullptr) : tags},
                     {"SharedSize", -1},
@@ -169,11 +170,14 @@ json inspect_json(const images::Store& store, const images::Image& image) {
   for (std::size_t i = diff_ids.size(); i-- > 1;)
     lower += (lower.empty() ? "" : ":") + store.layers().diff_dir(diff_ids[i - 1]);
   if (!lower.empty()) driver["LowerDir"] = lower;
+  // dockerd's inspect: the config's comment, else the newest step's (commit's -m).
+  std::string comment = text_of(raw, "comment");
+  if (comment.empty() && !image.config.history.empty()) comment = image.config.history.back().comment;
   json out = {{"Id", image.id.str()},
               {"RepoTags", image.repo_tags},
               {"RepoDigests", image.repo_digests},
-              {"Parent", ""},
-              {"Comment", text_of(raw, "comment")},
+              {"Parent", image.parent ? image.parent->str() : ""},
+              {"Comment", comment},
               {"Created", image.config.created.empty() ? "0001-01-01T00:00:00Z" : image.config.created},
               {"Container", text_of(raw, "container")},
               {"ContainerConfig", container_config(raw.value("container_config", json()))},
@@ -209,9 +213,13 @@ json history_json(const images::Store& store, const images::Image& image) {
                      {"Tags", nullptr}});
   }
   std::reverse(steps.begin(), steps.end());
-  if (!steps.empty()) {
-    steps[0]["Id"] = image.id.str();  // only the newest step is an image of its own
-    if (!image.repo_tags.empty()) steps[0]["Tags"] = image.repo_tags;
+  images::Image named = image;
+  for (auto& step : steps) {
+    step["Id"] = named.id.str();
+    if (!named.repo_tags.empty()) step["Tags"] = named.repo_tags;
+    auto parent = named.parent ? store.get(*named.parent) : tl::unexpected(Error(Errc::not_found, "no parent"));
+    if (!parent) break;
+    named = std::move(*parent);
   }
   return steps;
 }

@@ -23,11 +23,12 @@ Result<std::string> read_text(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// imagedb/<id>.json: {"manifest": {"mediaType": ..., "digest": ..., "size": ...}}
-std::string manifest_digest_of(const std::string& record_json) {
+// imagedb/<id>.json: {"manifest": {"mediaType": ..., "digest": ..., "size": ...}},
+// and "parent": "sha256:..." for an image made by commit.
+std::string field_of(const std::string& record_json, const char* outer, const char* inner) {
   json doc = json::parse(record_json, nullptr, false);
   try {
-    return doc.at("manifest").at("digest").get<std::string>();
+    return inner ? doc.at(outer).at(inner).get<std::string>() : doc.value(outer, "");
   } catch (const json::exception&) {
     return "";
   }
@@ -115,9 +116,10 @@ Result<Store::Record> Store::read_manifest(const Digest& manifest_digest) const 
 
 Result<Store::Record> Store::read_record(const Digest& id) const {
   GORAE_ASSIGN_OR_RETURN(auto text, read_text(record_path(id)));
-  GORAE_ASSIGN_OR_RETURN(auto manifest, Digest::parse(manifest_digest_of(text)));
+  GORAE_ASSIGN_OR_RETURN(auto manifest, Digest::parse(field_of(text, "manifest", "digest")));
   GORAE_ASSIGN_OR_RETURN(auto record, read_manifest(manifest));
   if (record.image.id != id) return fail(Errc::internal, "its manifest names config " + record.image.id.str());
+  if (auto parent = Digest::parse(field_of(text, "parent", nullptr))) record.image.parent = *parent;
   for (const auto& diff_id : record.image.config.diff_ids) {
     auto size = layers_.size(diff_id);
     if (!size) return tl::unexpected(std::move(size).error());

@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "gorae/base/log.hpp"
+#include "gorae/engine/commit_routes.hpp"
 #include "gorae/engine/image_routes.hpp"
 #include "gorae/engine/volume_parts.hpp"
+#include "gorae/images/init_layer.hpp"
 #include "gorae/images/snapshotter.hpp"
 
 namespace gorae::engine {
@@ -54,31 +56,30 @@ class OverlayImages final : public ImageStore {
     GORAE_ASSIGN_OR_RETURN(images::Image found, store_->get(*id));
     images::OverlayLayout layout;
     for (const auto& diff_id : found.config.diff_ids) layout.lower.push_back(store_->layers().diff_dir(diff_id));
-    if (layout.lower.empty()) {
-      // An image without layers (FROM scratch, nothing added): an empty one.
-      std::string empty = store_->layers().dir() + "/empty";
-      std::error_code ec;
-      fs::create_directories(empty, ec);
-      layout.lower.push_back(empty);
-    }
     std::string parent = fs::path(rootfs_dir).parent_path().string();
     layout.upper = parent + "/upper";
     layout.work = parent + "/work";
     layout.target = rootfs_dir;
-    if (auto mounted = snapshotter_.mount(layout); !mounted) {
+    // Also what makes the lower list never empty, even for an image
+    // without layers (FROM scratch, nothing added).
+    std::string init = parent + "/init";
+    Status made = images::make_init_layer(init, layout.lower);
+    layout.lower.push_back(init);
+    if (made) made = snapshotter_.mount(layout);
+    if (!made) {
       std::error_code ec;
-      fs::remove_all(layout.upper, ec);
-      fs::remove_all(layout.work, ec);
-      return mounted;
+      for (const auto& dir : {layout.upper, layout.work, init}) fs::remove_all(dir, ec);
+      (void)snapshotter_.remove_link(init);
     }
-    return {};
+    return made;
   }
 
   Status release_rootfs(const std::string& rootfs_dir) override {
     GORAE_TRY(snapshotter_.unmount(rootfs_dir));
     std::string parent = fs::path(rootfs_dir).parent_path().string();
     std::error_code ec;
-    for (const char* dir : {"/upper", "/work"}) fs::remove_all(parent + dir, ec);
+    for (const char* dir : {"/upper", "/work", "/init"}) fs::remove_all(parent + dir, ec);
+    GORAE_TRY(snapshotter_.remove_link(parent + "/init"));
     fs::remove(rootfs_dir, ec);
     return {};
   }
@@ -108,6 +109,7 @@ daemon::Installer overlay_installer(std::string archives_dir, EngineParts parts)
       return overlay_images(store);
     };
     parts.routes.push_back(image_routes(store));
+    parts.routes.push_back(commit_routes(store, context.options.data_root));
     GORAE_TRY(add_volume_parts(parts, context.options));
     GORAE_TRY(installer("", parts)(context));  // chapter 02's image directories are not used
     context.system.add_info_contributor([](nlohmann::json& info) {

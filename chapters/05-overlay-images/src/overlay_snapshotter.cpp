@@ -71,6 +71,12 @@ Status Snapshotter::ensure_link(const std::string& diff_dir) const {
   return {};
 }
 
+Status Snapshotter::remove_link(const std::string& diff_dir) const {
+  std::string link = links_dir_ + "/" + link_name(diff_dir);
+  if (::unlink(link.c_str()) != 0 && errno != ENOENT) return tl::unexpected(Error::from_errno("remove " + link));
+  return {};
+}
+
 Status Snapshotter::mount(const OverlayLayout& layout) const {
   if (layout.lower.empty()) return fail(Errc::invalid_argument, "an overlay needs at least one layer");
   GORAE_TRY(make_dirs(links_dir_));

@@ -12,4 +12,10 @@ namespace gorae::cli {
 /// plus `image prune [-a] [-f] [--filter k=v]`.
 void install_image_commands(CLI::App& app, Context& context);
 
+/// Chapter 05's commands on a container's writable layer, as the docker CLI
+/// has them: `commit [-a AUTHOR] [-m MESSAGE] [-c INSTRUCTION]... [-p=false]
+/// CONTAINER [REPOSITORY[:TAG]]` (prints the new image's ID) and
+/// `diff CONTAINER` ("C /etc", "A /etc/x", "D /tmp/y").
+void install_commit_commands(CLI::App& app, Context& context);
+
 }  // namespace gorae::cli

@@ -32,6 +32,7 @@ struct Image {
   std::vector<std::string> repo_digests;  ///< "busybox@sha256:<manifest digest>"
   std::int64_t size = 0;                  ///< the sum of its layers' sizes
   std::optional<std::chrono::system_clock::time_point> created;  ///< config "created"
+  std::optional<Digest> parent;  ///< the image it was committed from (Docker's "Parent")
 };
 
 /// A container that uses an image, as the engine reports it.
@@ -57,6 +58,10 @@ struct RemoveOptions {
   /// `docker rmi -f`: also untag an image a stopped container uses, and an
   /// image with tags in several repositories when given by ID.
   bool force = false;
+  /// Docker's default (`--no-prune` turns it off): the parents the deleted
+  /// image was committed from go too, each while it has no name, no other
+  /// child and no container.
+  bool prune = true;
 };
 
 /// Images by content under DATA_ROOT/images: blobs/ (BlobStore), layers/
@@ -116,6 +121,14 @@ class Store {
   Result<std::vector<DeleteRecord>> remove(std::string_view reference_or_id, const ImageUsers& users,
                                            const RemoveOptions& options = {});
 
+  /// Records that `id` was committed from `parent` (dockerd's SetParent).
+  /// Inspect shows it, history names the parent's steps by its ID, rmi
+  /// refuses to delete a parent by ID and keeps it when its last name goes.
+  /// @return Errc::not_found when either image is missing.
+  Status set_parent(const Digest& id, const Digest& parent);
+  /// The images recorded as committed from `id`, sorted.
+  std::vector<Digest> children(const Digest& id) const;
+
   /// How many images use the layer (and how many add()s in progress rely on it).
   std::size_t layer_users(const Digest& diff_id) const;
 
@@ -138,6 +151,8 @@ class Store {
   std::vector<Reference> references_of(const Digest& id) const;
   Status save_references() const;
   std::size_t layer_users_locked(const Digest& diff_id) const;
+  std::vector<Digest> children_locked(const Digest& id) const;
+  void prune_parents(std::optional<Digest> parent, const ImageUsers& users, std::vector<DeleteRecord>& records);
   std::vector<Digest> drop_unused_layers(const std::vector<Digest>& candidates);
   Status delete_image(const Digest& id, std::vector<DeleteRecord>& records);
   std::string record_path(const Digest& id) const { return root_ + "/imagedb/" + id.hex() + ".json"; }

@@ -33,6 +33,10 @@ class Snapshotter {
   /// Unmounts `target` (nothing to do when it is not mounted).
   Status unmount(const std::string& target) const;
 
+  /// Removes the short link of a layer directory that no overlay will name
+  /// again (a container's own init layer). Missing is not an error.
+  Status remove_link(const std::string& diff_dir) const;
+
   /// The short link name for a layer directory (stable: derived from its path).
   std::string link_name(const std::string& diff_dir) const;
   /// The data string mount(2) gets, with lower layers top first.
