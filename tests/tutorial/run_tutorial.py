@@ -44,7 +44,8 @@ leave background processes holding its output open: it would time out.
 
 At the end (also after a failure, an exception or SIGTERM) the daemon gets
 SIGTERM, then SIGKILL after 10 s. It must exit 0 and remove its socket file,
-or the page fails. On failure the tail of the daemon log is printed.
+and nothing may stay mounted under TMP (what is, is unmounted), or the page
+fails. On failure the tail of the daemon log is printed.
 
 Report: one line per command, "ok   LINE COMMAND" or "FAIL LINE COMMAND"
 followed by a diff of expected and actual output, then
@@ -397,6 +398,32 @@ def list_commands(commands):
         print(f"    [exit {cmd.exit_status}]")
 
 
+def mounts_under(directory):
+    """Mount points at or below directory, deepest first (mountinfo escapes
+    spaces and the like as octal)."""
+    found = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as f:
+        for line in f:
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+            if point == directory or point.startswith(directory + "/"):
+                found.append(point)
+    return sorted(found, key=len, reverse=True)
+
+
+def release_mounts(tmp):
+    """Unmounts what the page left mounted under TMP (a page's containers
+    keep their overlays until removed), so TMP can go; returns a problem
+    when there was any, since a reader following the page would keep them."""
+    left = mounts_under(tmp)
+    for point in left:
+        if subprocess.run(["umount", point], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", point], capture_output=True)
+    if not left:
+        return []
+    return [f"the page left {len(left)} mount(s) under {tmp}, e.g. {left[-1]}: "
+            f"remove its containers at the end"]
+
+
 def run_page(args, commands, tmp):
     """Run the commands; return (passed, failed, daemon problems)."""
     work = os.path.join(tmp, "work")
@@ -425,6 +452,7 @@ def run_page(args, commands, tmp):
     finally:
         if daemon:
             problems += daemon.stop()
+        problems += release_mounts(tmp)
     for p in problems:
         print(f"FAIL {p}")
     if daemon and (failed or problems):
