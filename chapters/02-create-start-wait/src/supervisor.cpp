@@ -90,7 +90,8 @@ Status Engine::Impl::start_locked(std::unique_lock<std::mutex>& lock, const std:
   std::filesystem::create_directories(container.bundle_dir, ec);
   // Written again at each start, as dockerd does: the exec root may have
   // been emptied by a reboot.
-  Status ready = write_spec(container, rootfs);
+  Status ready = images->mount_rootfs(container.image_id, rootfs);
+  if (ready) ready = write_spec(container, rootfs);
   auto started = ready ? runtime->start(id, container.bundle_dir, container.config.open_stdin)
                        : Result<runtime::Started>(tl::unexpected(ready.error()));
   if (!started) {

@@ -51,18 +51,11 @@ class OverlayImages final : public ImageStore {
   }
 
   Status prepare_rootfs(const Image& image, const std::string& rootfs_dir) override {
-    auto id = images::parse_image_id(image.id);
-    if (!id) return fail(Errc::invalid_argument, "not an image ID: " + image.id);
-    GORAE_ASSIGN_OR_RETURN(images::Image found, store_->get(*id));
-    images::OverlayLayout layout;
-    for (const auto& diff_id : found.config.diff_ids) layout.lower.push_back(store_->layers().diff_dir(diff_id));
-    std::string parent = fs::path(rootfs_dir).parent_path().string();
-    layout.upper = parent + "/upper";
-    layout.work = parent + "/work";
-    layout.target = rootfs_dir;
-    // Also what makes the lower list never empty, even for an image
-    // without layers (FROM scratch, nothing added).
-    std::string init = parent + "/init";
+    GORAE_ASSIGN_OR_RETURN(images::OverlayLayout layout, layout_for(image.id, rootfs_dir));
+    // The init layer is also what makes the lower list never empty, even
+    // for an image without layers (FROM scratch, nothing added).
+    const std::string init = layout.lower.back();
+    layout.lower.pop_back();
     Status made = images::make_init_layer(init, layout.lower);
     layout.lower.push_back(init);
     if (made) made = snapshotter_.mount(layout);
@@ -72,6 +65,15 @@ class OverlayImages final : public ImageStore {
       (void)snapshotter_.remove_link(init);
     }
     return made;
+  }
+
+  // After a reboot the directories are all there, and only the mount is not.
+  Status mount_rootfs(const std::string& image_id, const std::string& rootfs_dir) override {
+    if (images::is_mount_point(rootfs_dir)) return {};
+    GORAE_ASSIGN_OR_RETURN(images::OverlayLayout layout, layout_for(image_id, rootfs_dir));
+    if (!fs::is_directory(layout.lower.back()) || !fs::is_directory(layout.upper))
+      return fail(Errc::not_found, "the container's layers are gone from " + fs::path(rootfs_dir).parent_path().string());
+    return snapshotter_.mount(layout);
   }
 
   Status release_rootfs(const std::string& rootfs_dir) override {
@@ -85,9 +87,46 @@ class OverlayImages final : public ImageStore {
   }
 
  private:
+  // The image's layers, then the container's init layer, under its upper
+  // and work directories, all beside `rootfs_dir`.
+  Result<images::OverlayLayout> layout_for(const std::string& image_id, const std::string& rootfs_dir) const {
+    auto id = images::parse_image_id(image_id);
+    if (!id) return fail(Errc::invalid_argument, "not an image ID: " + image_id);
+    GORAE_ASSIGN_OR_RETURN(images::Image found, store_->get(*id));
+    images::OverlayLayout layout;
+    for (const auto& diff_id : found.config.diff_ids) layout.lower.push_back(store_->layers().diff_dir(diff_id));
+    std::string parent = fs::path(rootfs_dir).parent_path().string();
+    layout.lower.push_back(parent + "/init");
+    layout.upper = parent + "/upper";
+    layout.work = parent + "/work";
+    layout.target = rootfs_dir;
+    return layout;
+  }
+
   std::shared_ptr<images::Store> store_;
   images::Snapshotter snapshotter_;
 };
+
+// inspect's Driver and GraphDriver as overlay2 reports them: LowerDir top
+// first (the init layer, then the image's layers), full paths.
+InspectContributor graph_driver(std::shared_ptr<images::Store> store, std::string containers_dir) {
+  return [store, containers_dir](const Container& container, nlohmann::json& document) {
+    std::string dir = containers_dir + "/" + container.id;
+    std::string lower = dir + "/init";
+    auto id = images::parse_image_id(container.image_id);
+    auto image = id ? store->get(*id) : Result<images::Image>(fail(Errc::not_found, "no image"));
+    if (image)
+      for (auto diff_id = image->config.diff_ids.rbegin(); diff_id != image->config.diff_ids.rend(); ++diff_id)
+        lower += ":" + store->layers().diff_dir(*diff_id);
+    document["Driver"] = "overlay2";
+    document["GraphDriver"] = {{"Name", "overlay2"},
+                               {"Data",
+                                {{"LowerDir", lower},
+                                 {"MergedDir", dir + "/rootfs"},
+                                 {"UpperDir", dir + "/upper"},
+                                 {"WorkDir", dir + "/work"}}}};
+  };
+}
 
 }  // namespace
 
@@ -110,6 +149,7 @@ daemon::Installer overlay_installer(std::string archives_dir, EngineParts parts)
     };
     parts.routes.push_back(image_routes(store));
     parts.routes.push_back(commit_routes(store, context.options.data_root));
+    parts.inspect.push_back(graph_driver(store, context.options.data_root + "/containers"));
     GORAE_TRY(add_volume_parts(parts, context.options));
     GORAE_TRY(installer("", parts)(context));  // chapter 02's image directories are not used
     context.system.add_info_contributor([](nlohmann::json& info) {

@@ -5,6 +5,10 @@
 
 #if __has_include("api_fixture.hpp") && defined(GORAE_FIXTURE_DAEMON)
 
+#include <sys/mount.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -78,6 +82,12 @@ TEST_F(OverlayContainersTest, TwoContainersShareTheLayersButNotTheirWrites) {
   auto base = [](const std::string& lower) { return lower.substr(lower.rfind(':') + 1); };
   EXPECT_EQ(base(lower_first), base(lower_second));
   EXPECT_EQ(fs::canonical(data_dir() + "/images/layers/l/" + base(lower_first)), fs::canonical(busybox_layer()));
+  // docker inspect tells the same story in full paths.
+  auto driver = json_of(call("GET", "/containers/" + first + "/json"))["GraphDriver"];
+  EXPECT_EQ(driver["Name"], "overlay2");
+  EXPECT_EQ(driver["Data"]["MergedDir"], rootfs_of(first));
+  EXPECT_EQ(driver["Data"]["UpperDir"], data_dir() + "/containers/" + first + "/upper");
+  EXPECT_EQ(driver["Data"]["LowerDir"], data_dir() + "/containers/" + first + "/init:" + busybox_layer());
 
   // A write through the first container's root: seen there, in its upper
   // directory, and nowhere else.
@@ -116,6 +126,21 @@ TEST_F(OverlayContainersTest, RemovingContainersLeavesNoMountOrDirectory) {
   layers_after.erase("l");
   layers_before.erase("l");
   EXPECT_EQ(layers_after, layers_before) << "containers add no layer and remove none";
+}
+
+TEST_F(OverlayContainersTest, AStartMountsTheOverlayAgainAfterAReboot) {
+  std::string id = create({{"Image", "busybox"}, {"Cmd", {"sh", "-c", "echo run >> /runs; cat /runs"}}});
+  ASSERT_EQ(run_to_exit(id), 0) << logs(id);
+  // A reboot takes the mount and leaves the directories.
+  ASSERT_EQ(::umount2(rootfs_of(id).c_str(), 0), 0) << std::strerror(errno);
+  ASSERT_TRUE(mounts_under(rootfs_of(id)).empty());
+  ASSERT_EQ(run_to_exit(id), 0) << logs(id);
+  EXPECT_EQ(mounts_under(rootfs_of(id)).size(), 1u);
+  // The log keeps both runs, a line each: "run", then "run" twice.
+  std::string log = logs(id);
+  std::size_t lines = 0;
+  for (auto at = log.find("run\n"); at != std::string::npos; at = log.find("run\n", at + 1)) ++lines;
+  EXPECT_EQ(lines, 3u) << "the first run's write is kept: " << log;
 }
 
 TEST_F(OverlayContainersTest, TheImagesLayerCannotBeRemovedUnderAContainer) {
