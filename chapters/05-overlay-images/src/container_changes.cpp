@@ -96,6 +96,11 @@ class Walker {
   }
 
   Status visit(const std::string& path, const struct stat& st, bool parent_hidden) {
+    // LAB(05) diff-kinds: Classify an entry of the upper directory for docker diff
+    // Added (A) when no lower layer has the path, and everything below it too
+    // (add_all); modified (C) when it differs from the lower one (differs); a
+    // directory is also C when anything below it changed (walk, then insert).
+    // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
     std::string real = upper_ + path, old_real;
     auto old = lower_.lookup(path, &old_real);
     if (!old) {
@@ -110,6 +115,7 @@ class Walker {
     if (changes_.size() > first && !listed)
       changes_.insert(changes_.begin() + static_cast<std::ptrdiff_t>(first), {path, Change::Kind::modified});
     return {};
+    // LAB-END
   }
 
   // Below a new directory everything is new; whiteouts there hide nothing.

@@ -78,7 +78,12 @@ class LayerWriter {
       struct stat st {};
       if (::lstat(path.c_str(), &st) != 0) continue;  // removed since the listing
       if (detail::is_whiteout(st)) {
+        // LAB(05) commit-whiteouts: Write an overlay whiteout into the layer tar as Docker does
+        // The 0/0 character device NAME becomes an empty file ".wh.NAME"
+        // (mode 0600, the device's owner and time), the OCI form of a deletion.
+        // LAB-STUB: return gorae::lab::not_implemented(@TASK@);
         GORAE_TRY(write_empty(relative + ".wh." + name, 0600, st.st_uid, st.st_gid, st.st_mtim.tv_sec));
+        // LAB-END
       } else if (S_ISDIR(st.st_mode)) {
         GORAE_TRY(write_entry(relative + name + "/", path, st));
         if (detail::is_opaque_dir(path))
