@@ -2,6 +2,8 @@
 // endpoints. Load and save stream (a body of chunks, a tar of chunks); the
 // rest are small JSON answers. Which containers use an image is the engine's
 // to say, and decides what rmi and prune may remove.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -38,21 +40,41 @@ images::ImageUsers users_from(const Engine& engine) {
   };
 }
 
+// The archive, read once from its start: the file the server spooled the
+// body to, or, in a request built by hand, its bytes in memory.
+struct ArchiveBody {
+  std::shared_ptr<const base::UniqueFd> file;
+  std::string bytes;
+  std::size_t position = 0;
+
+  Result<std::size_t> read(char* buffer, std::size_t size) {
+    if (!file) {
+      std::size_t n = std::min(size, bytes.size() - position);
+      std::memcpy(buffer, bytes.data() + position, n);
+      position += n;
+      return n;
+    }
+    for (;;) {
+      ssize_t n = ::read(file->get(), buffer, size);
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno != EINTR) return tl::unexpected(Error::from_errno("read the spooled archive"));
+    }
+  }
+};
+
+// The body is spooled (RequestBody::spooled): an archive of any size waits
+// on disk and is read once, as load_archive streams it into the store.
 // dockerd answers 200 at once and reports a failure as the stream's last
 // line, so the docker CLI prints it and exits 1.
 Response load_response(const StorePtr& store, Request& request) {
   bool quiet = request.query_flag("quiet", true);  // dockerd's default
-  auto body = std::make_shared<std::string>(std::move(request.body));
+  auto body = std::make_shared<ArchiveBody>(ArchiveBody{request.body_file, std::move(request.body)});
   Response response = Response::empty(200);
   response.set_header("Content-Type", "application/json");
   response.stream = [store, body, quiet](api::BodyWriter& out) {
-    std::size_t offset = 0;
     images::ArchiveSource source = [&](char* buffer, std::size_t size) -> Result<std::size_t> {
       if (out.stop_token().stop_requested()) return fail(Errc::unavailable, "the client went away");
-      std::size_t n = std::min(size, body->size() - offset);
-      std::memcpy(buffer, body->data() + offset, n);
-      offset += n;
-      return n;
+      return body->read(buffer, size);
     };
     auto observer = [&](const images::LoadEvent& event) {
       if (event.kind == images::LoadEvent::Kind::message) out.write(image_api::stream_line(event.text));
@@ -181,7 +203,9 @@ images::Image find_for_inspect(const images::Store& store, const std::string& na
 
 EngineRoutes image_routes(std::shared_ptr<images::Store> store) {
   return [store](api::Router& router, const std::shared_ptr<Engine>& engine) {
-    router.add("POST", "/images/load", [store](Request& request) { return load_response(store, request); });
+    router.add(
+        "POST", "/images/load", [store](Request& request) { return load_response(store, request); },
+        api::RequestBody::spooled);
     router.add("GET", "/images/get", [store](Request& request) {
       std::vector<std::string> names;
       for (const auto& [key, value] : request.query)
