@@ -2,6 +2,7 @@
 // endpoints. Load and save stream (a body of chunks, a tar of chunks); the
 // rest are small JSON answers. Which containers use an image is the engine's
 // to say, and decides what rmi and prune may remove.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -43,9 +44,12 @@ images::ImageUsers users_from(const Engine& engine) {
 // The archive, read once from its start: the file the server spooled the
 // body to, or, in a request built by hand, its bytes in memory.
 struct ArchiveBody {
+  static constexpr std::size_t kDiscardEvery = 8 << 20;
+
   std::shared_ptr<const base::UniqueFd> file;
   std::string bytes;
   std::size_t position = 0;
+  std::size_t discarded = 0;
 
   Result<std::size_t> read(char* buffer, std::size_t size) {
     if (!file) {
@@ -54,11 +58,25 @@ struct ArchiveBody {
       position += n;
       return n;
     }
-    for (;;) {
-      ssize_t n = ::read(file->get(), buffer, size);
-      if (n >= 0) return static_cast<std::size_t>(n);
-      if (errno != EINTR) return tl::unexpected(Error::from_errno("read the spooled archive"));
-    }
+    ssize_t n;
+    do {
+      n = ::read(file->get(), buffer, size);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return tl::unexpected(Error::from_errno("read the spooled archive"));
+    position += static_cast<std::size_t>(n);
+    if (n == 0 || position - discarded >= kDiscardEvery) discard_read_part();
+    return static_cast<std::size_t>(n);
+  }
+
+  // What has been read is dropped from the file as the load goes: its dirty
+  // pages are then never written out (the syncfs that makes each layer
+  // durable would otherwise write the whole spooled archive to disk first),
+  // and the disk holds the archive's unread part, not all of it, next to the
+  // blobs made from it. Where holes cannot be punched it only costs that.
+  void discard_read_part() {
+    (void)::fallocate(file->get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                      static_cast<off_t>(discarded), static_cast<off_t>(position - discarded));
+    discarded = position;
   }
 };
 
