@@ -74,6 +74,16 @@ Result<std::string> make_root(const std::string& path, std::filesystem::perms pe
   return canonical.string();
 }
 
+// Where large request bodies are written (dockerd's DATA_ROOT/tmp). Their
+// files have no name, but a fallback's file may outlive a crash between its
+// creation and its unlink: what a previous run left is removed.
+Result<std::string> make_spool_dir(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (ec) return fail(Errc::system, "clean " + path + ": " + ec.message());
+  return make_root(path, std::filesystem::perms::owner_all);
+}
+
 // Checks every -H before anything is created on disk.
 Status validate_hosts(const std::vector<std::string>& hosts) {
   for (const auto& text : hosts) {
@@ -108,6 +118,9 @@ Status run(const Options& given, const std::vector<Installer>& installers,
   GORAE_ASSIGN_OR_RETURN(options.exec_root, make_root(given.exec_root, perms::owner_all));
   GORAE_ASSIGN_OR_RETURN(auto pidfile, Pidfile::create(options.pidfile));
   GORAE_ASSIGN_OR_RETURN(auto id, load_or_create_engine_id(options.data_root));
+  if (options.server.spool_dir.empty()) {
+    GORAE_ASSIGN_OR_RETURN(options.server.spool_dir, make_spool_dir(options.data_root + "/tmp"));
+  }
 
   api::Router router;
   auto system = std::make_shared<api::SystemInfo>(

@@ -12,10 +12,13 @@
 
 #include <sys/socket.h>
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <future>
 #include <stop_token>
 #include <atomic>
@@ -23,10 +26,12 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 
 #include "gorae/api/error.hpp"
 #include "gorae/base/log.hpp"
+#include "gorae/base/temp_file.hpp"
 #include "gorae/http/server.hpp"
 
 namespace gorae::http {
@@ -37,13 +42,18 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using local = net::local::stream_protocol;
 using Clock = std::chrono::steady_clock;
+constexpr std::size_t kSpoolRead = 64 * 1024;  // Beast's largest read
 
 class Session;
 
 }  // namespace
 
 struct Server::Impl {
-  Impl(const api::Router& r, ServerOptions o) : router(r), options(o) {
+  Impl(const api::Router& r, ServerOptions o) : router(r), options(std::move(o)) {
+    if (options.spool_dir.empty()) {
+      const char* tmpdir = std::getenv("TMPDIR");
+      options.spool_dir = tmpdir && *tmpdir ? tmpdir : "/tmp";
+    }
     unsigned count = options.threads ? options.threads
                                      : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 1; i < count; ++i) workers.push_back(std::make_unique<net::io_context>());
@@ -107,6 +117,48 @@ std::string lower(std::string_view text) {
   return out;
 }
 
+// The body of a route that takes api::RequestBody::spooled: Beast's parser
+// hands over the decoded bytes (chunked or not) as they arrive and they go
+// straight to an unnamed file, so a body of any size costs one read buffer.
+struct SpoolBody {
+  struct value_type {
+    base::UniqueFd file;
+    int write_errno = 0;  // set when the file refused the bytes (ENOSPC...)
+  };
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(bhttp::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+    void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) { ec = {}; }
+    template <class Buffers>
+    std::size_t put(const Buffers& buffers, beast::error_code& ec) {
+      std::size_t taken = 0;
+      for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it) {
+        net::const_buffer piece = *it;
+        const char* data = static_cast<const char*>(piece.data());
+        for (std::size_t done = 0; done < piece.size();) {
+          ssize_t n = ::write(body_.file.get(), data + done, piece.size() - done);
+          if (n < 0 && errno == EINTR) continue;
+          if (n < 0) {
+            body_.write_errno = errno;
+            ec.assign(errno, beast::system_category());
+            return taken;
+          }
+          done += static_cast<std::size_t>(n);
+          taken += static_cast<std::size_t>(n);
+        }
+      }
+      ec = {};
+      return taken;
+    }
+    void finish(beast::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
+};
+
 // One connection: read a request, answer it, repeat (keep-alive). Requests
 // already in the buffer are read next, which is all pipelining needs. Every
 // step runs on the one thread that runs the connection's io_context.
@@ -149,15 +201,99 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  // The head comes first: the route it names decides where the body goes.
   void do_read() {
     if (stopping_) return do_close();
     parser_.emplace();
     parser_->header_limit(server_.options.header_limit);
-    parser_->body_limit(server_.options.body_limit);
+    parser_->body_limit(boost::none);  // set in on_header, once the route is known
     set_deadline(server_.options.read_timeout);
     reading_ = true;
+    bhttp::async_read_header(socket_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read(ec, 0);
+    // A spooled route always gets its file, an empty one for an empty body.
+    if (spooled()) return parser_->is_done() ? start_spool() : continue_then(&Session::start_spool);
+    if (parser_->is_done()) return on_read(ec, 0);
+    // Beast checks a Content-Length against the limit only while it parses
+    // the head, which it did without one; a chunked body counts as it comes.
+    auto length = parser_->content_length();
+    if (length && *length > server_.options.body_limit) return on_read(bhttp::error::body_limit, 0);
+    parser_->body_limit(server_.options.body_limit);
+    continue_then(&Session::read_body);
+  }
+
+  void read_body() {
     bhttp::async_read(socket_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  bool spooled() const {
+    const auto& head = parser_->get();
+    try {
+      return server_.router.request_body(head.method_string(), head.target()) ==
+             api::RequestBody::spooled;
+    } catch (const std::exception&) {
+      return false;  // a lab's unwritten router: dispatch answers with the reason
+    }
+  }
+
+  // curl asks before it sends a large body ("Expect: 100-continue", RFC 9110
+  // section 10.1.1), and otherwise waits a second for an answer that never comes.
+  void continue_then(void (Session::*next)()) {
+    if (!beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) return (this->*next)();
+    static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    net::async_write(socket_, net::buffer(kContinue),
+                     [self = shared_from_this(), next](beast::error_code ec, std::size_t) {
+                       if (ec) return self->do_close();
+                       ((*self).*next)();
+                     });
+  }
+
+  void start_spool() {
+    auto file = base::open_unnamed_file(server_.options.spool_dir);
+    if (!file) {
+      GORAE_LOG_ERROR("spool a request body: %s", file.error().what().c_str());
+      reading_ = false;
+      return write_error(500, "spool the request body: " + file.error().what());
+    }
+    spool_.emplace(std::move(*parser_));
+    parser_.reset();
+    spool_->get().body().file = std::move(*file);
+    // Beast reads no more than the buffer's spare capacity (at least 512
+    // bytes, at most 64 KiB): left at what the head needed, a 100 MiB body
+    // took 200000 reads and as many writes.
+    buffer_.reserve(buffer_.size() + kSpoolRead);
+    if (spool_->is_done()) return on_spool({}, 0);
+    read_spool();
+  }
+
+  // Piece by piece, each with its own deadline: a large body may take longer
+  // than read_timeout as a whole, a stalled one may not.
+  void read_spool() {
+    set_deadline(server_.options.read_timeout);
+    bhttp::async_read_some(socket_, buffer_, *spool_,
+                           beast::bind_front_handler(&Session::on_spool, shared_from_this()));
+  }
+
+  void on_spool(beast::error_code ec, std::size_t) {
+    if (!ec && !spool_->is_done()) return read_spool();
+    reading_ = false;
+    int write_errno = spool_->get().body().write_errno;
+    if (!ec && ::lseek(spool_->get().body().file.get(), 0, SEEK_SET) != 0) write_errno = errno;
+    if (ec || write_errno) {
+      spool_.reset();  // the file goes now, not when the session ends
+      if (!write_errno) return on_read(ec, 0);
+      GORAE_LOG_ERROR("spool a request body: %s", std::strerror(write_errno));
+      return write_error(500, std::string("spool the request body: ") + std::strerror(write_errno));
+    }
+    auto message = spool_->release();
+    spool_.reset();
+    buffer_.shrink_to_fit();  // an idle keep-alive connection keeps no 64 KiB
+    serve(std::move(message));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -175,20 +311,29 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category())
       return write_error(400, "malformed HTTP request: " + ec.message());
     if (ec) return do_close();
+    serve(parser_->release());
+  }
+
+  template <class Body>
+  void serve(bhttp::request<Body> message) {
     try {
-      handle(parser_->release());
+      handle(std::move(message));
     } catch (const std::exception& error) {
       GORAE_LOG_ERROR("answering a request failed: %s", error.what());
       do_close();
     }
   }
 
-  void handle(bhttp::request<bhttp::string_body> message) {
+  template <class Body>
+  void handle(bhttp::request<Body> message) {
     auto request = api::Request::from_target(std::string(message.method_string()),
                                              std::string(message.target()));
     for (const auto& field : message)
       request.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
-    request.body = std::move(message.body());
+    if constexpr (std::is_same_v<Body, SpoolBody>)
+      request.body_file = std::make_shared<const base::UniqueFd>(std::move(message.body().file));
+    else
+      request.body = std::move(message.body());
     api::Response response = server_.router.dispatch(request);
     GORAE_LOG_DEBUG("%s %s -> %d", request.method.c_str(), request.target.c_str(),
                     response.status);
@@ -372,6 +517,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool client_gone_ = false;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<SpoolBody>> spool_;  // instead of parser_ for spooled routes
   bhttp::response<bhttp::string_body> response_;
   Server::Impl& server_;
   bool reading_ = false;

@@ -112,8 +112,9 @@ std::optional<Response> version_error(const std::string& version) {
 
 }  // namespace
 
-void Router::add(std::string_view method, std::string_view pattern, Handler handler) {
-  Route route{std::string(method), split_path(pattern), std::move(handler)};
+void Router::add(std::string_view method, std::string_view pattern, Handler handler,
+                 RequestBody body) {
+  Route route{std::string(method), split_path(pattern), std::move(handler), body};
   for (auto& existing : routes_) {
     if (existing.method == route.method && existing.segments == route.segments) {
       existing = std::move(route);
@@ -144,6 +145,14 @@ const Router::Route* Router::find(std::string_view method, std::string_view path
   }
   return best;
   // LAB-END
+}
+
+RequestBody Router::request_body(std::string_view method, std::string_view target) const {
+  auto request = Request::from_target(std::string(method), std::string(target));
+  Request::Pairs params;
+  bool path_known = false;
+  const Route* route = find(method, split_version_prefix(request.path).path, params, path_known);
+  return route ? route->body : RequestBody::in_memory;
 }
 
 Response Router::dispatch(Request& request) const {

@@ -172,5 +172,16 @@ TEST_F(RouterTest, NoHintWhenTheGuessWouldNotRouteEither) {
   EXPECT_EQ(body_of(run(router, "GET", "/", "localhost"))["message"], "page not found");
 }
 
+TEST_F(RouterTest, TellsWhichRoutesTakeASpooledBody) {
+  router.add("POST", "/images/load", echo_params, RequestBody::spooled);
+  EXPECT_EQ(router.request_body("POST", "/v1.41/images/load?quiet=1"), RequestBody::spooled);
+  EXPECT_EQ(router.request_body("POST", "/images/load"), RequestBody::spooled);
+  EXPECT_EQ(router.request_body("GET", "/images/load"), RequestBody::in_memory) << "another method";
+  EXPECT_EQ(router.request_body("POST", "/containers/x/start"), RequestBody::in_memory);
+  EXPECT_EQ(router.request_body("POST", "/nowhere"), RequestBody::in_memory);
+  router.add("POST", "/images/load", echo_params);
+  EXPECT_EQ(router.request_body("POST", "/images/load"), RequestBody::in_memory) << "replaced";
+}
+
 }  // namespace
 }  // namespace gorae::api

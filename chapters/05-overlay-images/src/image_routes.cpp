@@ -2,6 +2,9 @@
 // endpoints. Load and save stream (a body of chunks, a tar of chunks); the
 // rest are small JSON answers. Which containers use an image is the engine's
 // to say, and decides what rmi and prune may remove.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -38,21 +41,58 @@ images::ImageUsers users_from(const Engine& engine) {
   };
 }
 
+// The archive, read once from its start: the file the server spooled the
+// body to, or, in a request built by hand, its bytes in memory.
+struct ArchiveBody {
+  static constexpr std::size_t kDiscardEvery = 8 << 20;
+
+  std::shared_ptr<const base::UniqueFd> file;
+  std::string bytes;
+  std::size_t position = 0;
+  std::size_t discarded = 0;
+
+  Result<std::size_t> read(char* buffer, std::size_t size) {
+    if (!file) {
+      std::size_t n = std::min(size, bytes.size() - position);
+      std::memcpy(buffer, bytes.data() + position, n);
+      position += n;
+      return n;
+    }
+    ssize_t n;
+    do {
+      n = ::read(file->get(), buffer, size);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return tl::unexpected(Error::from_errno("read the spooled archive"));
+    position += static_cast<std::size_t>(n);
+    if (n == 0 || position - discarded >= kDiscardEvery) discard_read_part();
+    return static_cast<std::size_t>(n);
+  }
+
+  // What has been read is dropped from the file as the load goes: its dirty
+  // pages are then never written out (the syncfs that makes each layer
+  // durable would otherwise write the whole spooled archive to disk first),
+  // and the disk holds the archive's unread part, not all of it, next to the
+  // blobs made from it. Where holes cannot be punched it only costs that.
+  void discard_read_part() {
+    (void)::fallocate(file->get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                      static_cast<off_t>(discarded), static_cast<off_t>(position - discarded));
+    discarded = position;
+  }
+};
+
+// The body is spooled (RequestBody::spooled): an archive of any size waits
+// on disk and is read once, as load_archive streams it into the store.
 // dockerd answers 200 at once and reports a failure as the stream's last
 // line, so the docker CLI prints it and exits 1.
 Response load_response(const StorePtr& store, Request& request) {
   bool quiet = request.query_flag("quiet", true);  // dockerd's default
-  auto body = std::make_shared<std::string>(std::move(request.body));
+  auto body = std::make_shared<ArchiveBody>(ArchiveBody{request.body_file, std::move(request.body)});
   Response response = Response::empty(200);
   response.set_header("Content-Type", "application/json");
   response.stream = [store, body, quiet](api::BodyWriter& out) {
-    std::size_t offset = 0;
     images::ArchiveSource source = [&](char* buffer, std::size_t size) -> Result<std::size_t> {
       if (out.stop_token().stop_requested()) return fail(Errc::unavailable, "the client went away");
-      std::size_t n = std::min(size, body->size() - offset);
-      std::memcpy(buffer, body->data() + offset, n);
-      offset += n;
-      return n;
+      return body->read(buffer, size);
     };
     auto observer = [&](const images::LoadEvent& event) {
       if (event.kind == images::LoadEvent::Kind::message) out.write(image_api::stream_line(event.text));
@@ -181,7 +221,9 @@ images::Image find_for_inspect(const images::Store& store, const std::string& na
 
 EngineRoutes image_routes(std::shared_ptr<images::Store> store) {
   return [store](api::Router& router, const std::shared_ptr<Engine>& engine) {
-    router.add("POST", "/images/load", [store](Request& request) { return load_response(store, request); });
+    router.add(
+        "POST", "/images/load", [store](Request& request) { return load_response(store, request); },
+        api::RequestBody::spooled);
     router.add("GET", "/images/get", [store](Request& request) {
       std::vector<std::string> names;
       for (const auto& [key, value] : request.query)

@@ -10,6 +10,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include <archive.h>
@@ -110,29 +111,45 @@ Status EntryWriter::write(archive* a, archive_entry* e) {
   bool opaque = base == kOpaqueMarker;
   // AUFS keeps hard-link and bookkeeping directories at the top; Docker skips them.
   if (starts_with(parts.front(), kWhiteoutMeta) && !(opaque && parts.size() == 1)) return {};
-  GORAE_ASSIGN_OR_RETURN(auto parent, open_beneath(root_.get(), parts, parts.size() - 1, true, entry));
+  GORAE_ASSIGN_OR_RETURN(int parent, parent_of(parts, entry));
   // LAB(05) whiteouts: Turn a layer's whiteout entries into what overlayfs understands
   // ".wh..wh..opq" marks its directory opaque (the xattr kOpaqueXattr = "y");
   // ".wh.NAME" becomes a whiteout for NAME (make_whiteout).
   // LAB-STUB: if (opaque || starts_with(base, kWhiteoutPrefix)) return gorae::lab::not_implemented(@TASK@);
   if (opaque) {
-    if (::fsetxattr(parent.get(), kOpaqueXattr, "y", 1, 0) != 0)
+    if (::fsetxattr(parent, kOpaqueXattr, "y", 1, 0) != 0)
       return sys_error("mark the directory of " + entry + " opaque (setxattr " + kOpaqueXattr + ")");
     return {};
   }
   if (starts_with(base, kWhiteoutPrefix))
-    return make_whiteout(parent.get(), base.substr(kWhiteoutPrefix.size()), e, entry);
+    return make_whiteout(parent, base.substr(kWhiteoutPrefix.size()), e, entry);
   // LAB-END
-  if (const char* target = archive_entry_hardlink(e)) return make_hardlink(parent.get(), base, target, entry);
+  if (const char* target = archive_entry_hardlink(e)) return make_hardlink(parent, base, target, entry);
   switch (archive_entry_filetype(e)) {
-    case AE_IFDIR: return make_dir(parent.get(), parts, e, entry);
-    case AE_IFREG: return make_file(parent.get(), base, a, e, entry);
-    case AE_IFLNK: return make_symlink(parent.get(), base, e, entry);
+    case AE_IFDIR: return make_dir(parent, parts, e, entry);
+    case AE_IFREG: return make_file(parent, base, a, e, entry);
+    case AE_IFLNK: return make_symlink(parent, base, e, entry);
     case AE_IFCHR:
     case AE_IFBLK:
-    case AE_IFIFO: return make_node(parent.get(), base, e, entry);
+    case AE_IFIFO: return make_node(parent, base, e, entry);
     default: return refuse(entry, "unsupported file type");
   }
+}
+
+// The directory an entry goes in. A layer lists a directory's files one
+// after another, so the last entry's directory is kept open: an entry changes
+// only what is *in* its directory, never the directory itself (replacing that
+// takes an entry one level up, whose directory differs), so the descriptor
+// the safe walk gave stays right while the path is the same. It saves the
+// walk's open and close per component, per file.
+Result<int> EntryWriter::parent_of(const std::vector<std::string>& parts, const std::string& entry) {
+  if (parent_.valid() && parent_parts_.size() + 1 == parts.size() &&
+      std::equal(parent_parts_.begin(), parent_parts_.end(), parts.begin()))
+    return parent_.get();
+  parent_.reset();
+  GORAE_ASSIGN_OR_RETURN(parent_, open_beneath(root_.get(), parts, parts.size() - 1, true, entry));
+  parent_parts_.assign(parts.begin(), parts.end() - 1);
+  return parent_.get();
 }
 
 Status EntryWriter::make_dir(int parent, const std::vector<std::string>& parts, archive_entry* e,
@@ -157,9 +174,15 @@ Status EntryWriter::make_dir(int parent, const std::vector<std::string>& parts, 
 
 Status EntryWriter::make_file(int parent, const std::string& name, archive* a, archive_entry* e,
                               const std::string& entry) {
-  GORAE_TRY(clear_for(parent, name, false, nullptr));
-  UniqueFd fd(::openat(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  // Mostly the name is new: clear the way only when it is not.
+  const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  UniqueFd fd(::openat(parent, name.c_str(), flags, 0600));
+  if (!fd.valid() && errno == EEXIST) {
+    GORAE_TRY(clear_for(parent, name, false, nullptr));
+    fd.reset(::openat(parent, name.c_str(), flags, 0600));
+  }
   if (!fd.valid()) return sys_error("create " + entry);
+  la_int64_t end = 0;
   for (;;) {  // blocks carry their offset, so sparse files keep their holes
     const void* data = nullptr;
     size_t size = 0;
@@ -175,9 +198,10 @@ Status EntryWriter::make_file(int parent, const std::string& name, archive* a, a
       if (n < 0) return sys_error("write " + entry);
       bytes += n, offset += n, size -= static_cast<size_t>(n);
     }
+    end = std::max(end, offset);
   }
-  la_int64_t length = archive_entry_size(e);
-  if (::ftruncate(fd.get(), length) != 0) return sys_error("truncate " + entry);
+  la_int64_t length = archive_entry_size(e);  // a sparse file may end in a hole
+  if (end != length && ::ftruncate(fd.get(), length) != 0) return sys_error("truncate " + entry);
   // chown first: it clears set-user-ID bits that chmod then restores.
   if (privileged_ && ::fchown(fd.get(), static_cast<uid_t>(archive_entry_uid(e)),
                               static_cast<gid_t>(archive_entry_gid(e))) != 0)

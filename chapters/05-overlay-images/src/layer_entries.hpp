@@ -43,6 +43,7 @@ class EntryWriter {
     struct timespec times[2] = {};
   };
   explicit EntryWriter(base::UniqueFd root) : root_(std::move(root)) {}
+  Result<int> parent_of(const std::vector<std::string>& parts, const std::string& entry);
 
   Status make_dir(int parent, const std::vector<std::string>& parts, struct archive_entry* e,
                   const std::string& entry);
@@ -58,6 +59,8 @@ class EntryWriter {
                        const std::string& entry);
 
   base::UniqueFd root_;
+  base::UniqueFd parent_;                   // the last entry's directory...
+  std::vector<std::string> parent_parts_;  // ...and its path
   bool privileged_ = false;
   std::map<std::string, DirMeta> dirs_;  // by path: the last entry for a directory wins
   std::int64_t size_ = 0;

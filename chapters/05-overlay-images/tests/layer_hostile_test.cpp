@@ -99,6 +99,13 @@ INSTANTIATE_TEST_SUITE_P(
                   return TarBuilder().dir("etc").symlink("etc/conf", outside).file("etc/conf/victim", "x");
                 },
                 "etc/conf/victim"},
+        // The directory of "etc/a" is kept open for the next entry in it;
+        // "etc" turning into a symlink in between must not reach that entry.
+        Hostile{"DirectoryReplacedBySymlinkBetweenItsFiles",
+                [](const std::string& outside) {
+                  return TarBuilder().dir("etc").file("etc/a", "1").symlink("etc", outside).file("etc/b", "2");
+                },
+                "etc/b"},
         Hostile{"HardlinkToEtcPasswd",
                 [](const std::string&) { return TarBuilder().hardlink("passwd", "/etc/passwd"); }, "passwd"},
         Hostile{"HardlinkOutsideByDotDot",

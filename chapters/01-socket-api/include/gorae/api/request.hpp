@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "gorae/api/version.hpp"
+#include "gorae/base/unique_fd.hpp"
 
 namespace gorae::api {
 
@@ -21,7 +23,13 @@ struct Request {
   ApiVersion version = kCurrentApiVersion;  ///< from the prefix, else current
   Pairs query;               ///< decoded query parameters, in order
   Pairs headers;             ///< header names in lower case
-  std::string body;
+  std::string body;          ///< routes taking RequestBody::in_memory (the default)
+  /// Routes taking RequestBody::spooled: the body in a file with no name
+  /// (base::open_unnamed_file), read from its start; it goes away with the
+  /// last copy of this pointer, so a Response::stream that reads it keeps
+  /// it. Null for other routes, and for requests built by hand (tests),
+  /// which hold their bytes in `body`.
+  std::shared_ptr<const base::UniqueFd> body_file;
   Pairs params;              ///< values captured by the route pattern
 
   /// Builds a request from a method and a raw target, splitting and decoding

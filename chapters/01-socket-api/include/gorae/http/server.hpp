@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "gorae/api/router.hpp"
 #include "gorae/base/error.hpp"
@@ -15,11 +16,18 @@ struct ServerOptions {
   /// Largest request head; bigger gets 431. Docker's Go server allows 1 MiB,
   /// no docker client comes near 64 KiB.
   std::uint32_t header_limit = 64 * 1024;
-  /// Largest request body; bigger gets 413.
+  /// Largest request body of a route that takes it in memory; bigger gets
+  /// 413. Routes declared with api::RequestBody::spooled have no limit.
   std::uint64_t body_limit = 32 * 1024 * 1024;
+  /// Where spooled bodies are written, as files without a name
+  /// (base::open_unnamed_file). Empty means $TMPDIR, else /tmp; the daemon
+  /// passes DATA_ROOT/tmp, as dockerd does, so an archive lands on the disk
+  /// that gets its layers anyway rather than in a tmpfs's memory.
+  std::string spool_dir;
   /// A connection must deliver each whole request within this time, counted
   /// from the end of the previous response: it bounds idle keep-alive
-  /// connections and slow ("slowloris") senders alike.
+  /// connections and slow ("slowloris") senders alike. A spooled body may
+  /// take longer as a whole, but each piece of it must arrive within this.
   std::chrono::milliseconds read_timeout{std::chrono::minutes(2)};
   /// A client that does not read its response within this time is dropped.
   std::chrono::milliseconds write_timeout{std::chrono::minutes(2)};
