@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "cli_internal.hpp"
+#include "gorae/cli/container_commands.hpp"
 #include "gorae/cli/table.hpp"
 
 namespace gorae::cli {
@@ -97,6 +98,11 @@ std::string short_id(std::string id, bool truncate) {
   if (!truncate) return id;
   if (id.rfind("sha256:", 0) == 0) id.erase(0, 7);
   return id.substr(0, 12);
+}
+
+Failure invalid_run_flag(const std::string& value, const std::string& flag, const std::string& why) {
+  return Failure(125, "invalid argument \"" + value + "\" for \"" + flag + "\" flag: " + why +
+                          "\nSee 'gorae run --help'.");
 }
 
 namespace detail {

@@ -20,13 +20,8 @@ const char* json_kind(const json& value) {
   return "null";
 }
 
-// dockerd answers a wrongly typed field with Go's decoding error; we say the
-// same so a learner can compare the two daemons' answers.
-tl::unexpected<Error> type_error(const json& value, const std::string& field,
-                                 const char* go_type) {
-  return fail(Errc::invalid_argument, std::string("json: cannot unmarshal ") + json_kind(value) +
-                                          " into Go struct field " + field + " of type " +
-                                          go_type);
+tl::unexpected<Error> type_error(const json& value, const std::string& field, const char* go_type) {
+  return unmarshal_error(value, field, go_type);
 }
 
 // Each reader leaves `out` untouched when the field is absent or null (as Go
@@ -220,6 +215,11 @@ Status check_host_config(const json& host) {
 }
 
 }  // namespace
+
+tl::unexpected<Error> unmarshal_error(const json& value, const std::string& field, const std::string& go_type) {
+  return fail(Errc::invalid_argument, std::string("json: cannot unmarshal ") + json_kind(value) +
+                                          " into Go struct field " + field + " of type " + go_type);
+}
 
 // ---------------------------------------------------------------- create body
 

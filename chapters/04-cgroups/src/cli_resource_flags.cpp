@@ -14,11 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-Failure bad_flag(const std::string& value, const std::string& flag, const std::string& why) {
-  return Failure(125, "invalid argument \"" + value + "\" for \"" + flag + "\" flag: " + why +
-                          "\nSee 'gorae run --help'.");
-}
-
 class ResourceFlags final : public CreateFlags {
  public:
   void add_to(CLI::App& command) override {
@@ -56,7 +51,7 @@ class ResourceFlags final : public CreateFlags {
   static std::int64_t size(const std::string& value, const std::string& flag) {
     if (value.empty()) return 0;
     auto bytes = ram_in_bytes(value);
-    if (!bytes) throw bad_flag(value, flag, "invalid size: '" + value + "'");
+    if (!bytes) throw invalid_run_flag(value, flag, "invalid size: '" + value + "'");
     return *bytes;
   }
 
@@ -65,7 +60,7 @@ class ResourceFlags final : public CreateFlags {
     double value = 0;
     auto [end, ec] = std::from_chars(cpus_.data(), cpus_.data() + cpus_.size(), value);
     if (ec != std::errc() || end != cpus_.data() + cpus_.size() || value < 0)
-      throw bad_flag(cpus_, "--cpus", "failed to parse " + cpus_ + " as a rational number");
+      throw invalid_run_flag(cpus_, "--cpus", "failed to parse " + cpus_ + " as a rational number");
     return std::llround(value * 1e9);
   }
 

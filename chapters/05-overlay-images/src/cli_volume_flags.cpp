@@ -13,11 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-Failure bad_flag(const std::string& value, const std::string& flag, const std::string& why) {
-  return Failure(125, "invalid argument \"" + value + "\" for \"" + flag + "\" flag: " + why +
-                          "\nSee 'gorae run --help'.");
-}
-
 // Go's encoding/csv for one record: commas split, double quotes group.
 std::vector<std::string> csv_fields(const std::string& line) {
   std::vector<std::string> fields(1);
@@ -61,7 +56,7 @@ class VolumeFlags final : public CreateFlags {
   void apply(json& body) const override {
     json& host = body["HostConfig"];
     for (const auto& spec : volumes_) {
-      if (spec.empty()) throw bad_flag(spec, "-v, --volume", "invalid empty volume spec");
+      if (spec.empty()) throw invalid_run_flag(spec, "-v, --volume", "invalid empty volume spec");
       auto colon = spec.find(':');
       // A bare path is an anonymous volume, for Config.Volumes.
       if (colon == std::string::npos) body["Volumes"][spec] = json::object();
@@ -81,7 +76,7 @@ class VolumeFlags final : public CreateFlags {
 }  // namespace
 
 json parse_mount_flag(const std::string& value) {
-  auto fail_with = [&](const std::string& why) { return bad_flag(value, "--mount", why); };
+  auto fail_with = [&](const std::string& why) { return invalid_run_flag(value, "--mount", why); };
   json mount = {{"Type", "volume"}};
   json volume_options, bind_options, tmpfs_options;
   for (const auto& field : csv_fields(value)) {

@@ -59,16 +59,7 @@ class Walker {
 
  private:
   Result<std::vector<std::string>> names_in(const std::string& path) const {
-    std::string dir = upper_ + (path == "/" ? "" : path);
-    std::unique_ptr<DIR, int (*)(DIR*)> listing(::opendir(dir.c_str()), ::closedir);
-    if (!listing) return tl::unexpected(Error::from_errno("read directory " + dir));
-    std::vector<std::string> names;
-    while (struct dirent* entry = ::readdir(listing.get())) {
-      std::string name = entry->d_name;
-      if (name != "." && name != "..") names.push_back(std::move(name));
-    }
-    std::sort(names.begin(), names.end());
-    return names;
+    return detail::sorted_names(upper_ + (path == "/" ? "" : path));
   }
 
   // `hidden`: the merged directory shows nothing of the lower layers (it is

@@ -32,6 +32,18 @@ std::vector<std::string> components(const std::string& path) {
 
 bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0); }
 
+Result<std::vector<std::string>> sorted_names(const std::string& dir) {
+  std::unique_ptr<DIR, int (*)(DIR*)> listing(::opendir(dir.c_str()), ::closedir);
+  if (!listing) return tl::unexpected(Error::from_errno("read directory " + dir));
+  std::vector<std::string> names;
+  while (struct dirent* entry = ::readdir(listing.get())) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 bool is_opaque_dir(const std::string& path) {
   char value[2] = {};
   return ::lgetxattr(path.c_str(), "trusted.overlay.opaque", value, sizeof value) == 1 && value[0] == 'y';

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "gorae/base/error.hpp"
+
 namespace gorae::images::detail {
 
 /// A 0/0 character device: overlayfs' mark for a deleted name.
@@ -18,6 +20,9 @@ bool is_whiteout(const struct stat& st);
 bool is_opaque_dir(const std::string& path);
 /// The raw security.capability xattr ("" when there is none).
 std::string file_capability(const std::string& path);
+/// The names in directory `dir` without "." and "..", sorted as Go's
+/// filepath.Walk visits them (diff and commit list the same order).
+Result<std::vector<std::string>> sorted_names(const std::string& dir);
 
 class LowerStack {
  public:

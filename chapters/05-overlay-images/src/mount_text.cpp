@@ -8,24 +8,15 @@
 #include <set>
 #include <string_view>
 
+#include "gorae/engine/container.hpp"
+
 namespace gorae::volumes {
 namespace {
 
 using nlohmann::json;
 
-const char* json_kind(const json& value) {
-  if (value.is_string()) return "string";
-  if (value.is_boolean()) return "bool";
-  if (value.is_number()) return "number";
-  if (value.is_array()) return "array";
-  if (value.is_object()) return "object";
-  return "null";
-}
-
 tl::unexpected<Error> type_error(const json& value, const char* name, const char* go_type) {
-  return fail(Errc::invalid_argument, std::string("json: cannot unmarshal ") + json_kind(value) +
-                                          " into Go struct field Mount.HostConfig.Mounts." + name +
-                                          " of type " + go_type);
+  return engine::unmarshal_error(value, std::string("Mount.HostConfig.Mounts.") + name, go_type);
 }
 
 // moby/sys/mount's flag table, keyed by the flag each word sets or clears:

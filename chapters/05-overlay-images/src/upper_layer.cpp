@@ -58,17 +58,7 @@ class LayerWriter {
     return fail(Errc::system, what + ": " + archive_error_string(archive_.get()));
   }
 
-  Result<std::vector<std::string>> names_in(const std::string& dir) {
-    std::unique_ptr<DIR, int (*)(DIR*)> listing(::opendir(dir.c_str()), ::closedir);
-    if (!listing) return tl::unexpected(Error::from_errno("read directory " + dir));
-    std::vector<std::string> names;
-    while (struct dirent* entry = ::readdir(listing.get())) {
-      std::string name = entry->d_name;
-      if (name != "." && name != "..") names.push_back(std::move(name));
-    }
-    std::sort(names.begin(), names.end());  // filepath.Walk's order
-    return names;
-  }
+  Result<std::vector<std::string>> names_in(const std::string& dir) { return detail::sorted_names(dir); }
 
   // `relative` is "" for the root, else "etc/" style: ends in '/'.
   Status walk(const std::string& relative) {

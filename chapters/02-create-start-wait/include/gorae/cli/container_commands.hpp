@@ -21,6 +21,10 @@ class CreateFlags {
   /// Throws Failure for a value the daemon must never see (a missing file).
   virtual void apply(nlohmann::json& create_body) const = 0;
 };
+/// docker's answer to a bad value of a `run`/`create` flag (exit 125):
+/// invalid argument "VALUE" for "FLAG" flag: WHY, and where to look.
+Failure invalid_run_flag(const std::string& value, const std::string& flag, const std::string& why);
+
 /// One fresh set per command: `run` and `create` each parse their own.
 using CreateFlagsFactory = std::function<std::unique_ptr<CreateFlags>()>;
 

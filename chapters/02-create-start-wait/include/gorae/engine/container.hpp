@@ -76,6 +76,12 @@ void from_json(const nlohmann::json& in, Container& container);
 /// @return Errc::invalid_argument for malformed JSON or wrong types.
 Result<std::pair<ContainerConfig, std::string>> parse_create_body(const std::string& body);
 
+/// dockerd's answer to a wrongly typed field of a JSON body is Go's decoding
+/// error, and gorae's the same, so the two daemons can be compared:
+/// "json: cannot unmarshal string into Go struct field FIELD of type GO_TYPE".
+tl::unexpected<Error> unmarshal_error(const nlohmann::json& value, const std::string& field,
+                                      const std::string& go_type);
+
 /// GET /containers/{id}/json in Docker's shape.
 nlohmann::json inspect_json(const Container& container);
 /// One entry of GET /containers/json in Docker's shape.
