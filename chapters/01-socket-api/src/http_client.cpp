@@ -1,6 +1,12 @@
 // The CLI's side of the socket; Beast stays inside this file and
 // http_server.cpp.
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -76,16 +82,50 @@ Result<ClientResponse> Client::request(std::string_view method, std::string_view
   beast::error_code ec;
   bhttp::write(impl_->socket, message, ec);
   if (ec) return fail(Errc::unavailable, "send request: " + ec.message());
+  return read_response(method == "HEAD");
+}
+
+Result<ClientResponse> Client::read_response(bool head_only) {
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(boost::none);
-  if (method == "HEAD") parser.skip(true);
+  if (head_only) parser.skip(true);
+  beast::error_code ec;
   bhttp::read(impl_->socket, impl_->buffer, parser, ec);
   if (ec) return fail(Errc::unavailable, "read response: " + ec.message());
-
   auto response = parser.release();
   ClientResponse result = head_of(response.base());
   result.body = std::move(response.body());
   return result;
+}
+
+Result<ClientResponse> Client::request_streamed(std::string_view method, std::string_view target, int body_fd,
+                                                std::string_view content_type) {
+  bhttp::request<bhttp::empty_body> message;
+  message.method_string(method);
+  message.target(target);
+  message.version(11);
+  message.set(bhttp::field::host, "gorae");
+  message.set(bhttp::field::user_agent, std::string("gorae-cli/") + build_info::kVersion);
+  message.set(bhttp::field::content_type, content_type);
+  message.keep_alive(true);
+  message.chunked(true);
+  beast::error_code ec;
+  bhttp::request_serializer<bhttp::empty_body> head(message);
+  bhttp::write_header(impl_->socket, head, ec);
+  if (ec) return fail(Errc::unavailable, "send request: " + ec.message());
+  std::vector<char> piece(1 << 16);
+  for (;;) {
+    ssize_t got = ::read(body_fd, piece.data(), piece.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return tl::unexpected(Error::from_errno("read the request body"));
+    if (got == 0) break;
+    // A daemon that answered early (an error) and closed shows up here.
+    net::write(impl_->socket, bhttp::make_chunk(net::buffer(piece.data(), static_cast<std::size_t>(got))), ec);
+    if (ec) return fail(Errc::unavailable, "send request: " + ec.message());
+  }
+  net::write(impl_->socket, bhttp::make_chunk_last(), ec);
+  if (ec) return fail(Errc::unavailable, "send request: " + ec.message());
+  return read_response(false);
 }
 
 Result<ClientResponse> Client::request_head(std::string_view method, std::string_view target,

@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "gorae/base/temp_file.hpp"
+#include "gorae/http/client.hpp"
+#include "gorae/http/host_uri.hpp"
 #include "gorae/testing/support.hpp"
 
 namespace gorae::http {
@@ -140,6 +142,34 @@ TEST_F(SpoolTest, TakesABodyWithContentLengthBeyondTheLimit) {
 TEST_F(SpoolTest, TakesAChunkedBodyBeyondTheLimit) {
   std::string body = pattern((2 << 20) + 12345);
   EXPECT_EQ(post("/load", "Transfer-Encoding: chunked\r\n", chunked(body, 32768 + 3)), summary_of(body));
+  expect_nothing_left();
+}
+
+// The CLI's side: a body read from a pipe as it is sent, never whole in memory.
+TEST_F(SpoolTest, TheClientStreamsABodyFromADescriptor) {
+  std::string body = pattern((3 << 20) + 777);
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  std::thread writer([&] {
+    for (std::size_t at = 0; at < body.size();) {
+      ssize_t n = ::write(pipe_fds[1], body.data() + at, std::min<std::size_t>(body.size() - at, 50000));
+      if (n <= 0) break;
+      at += static_cast<std::size_t>(n);
+    }
+    ::close(pipe_fds[1]);
+  });
+  auto client = Client::connect(*parse_host_uri("unix://" + server_->socket_path()));
+  ASSERT_TRUE(client) << client.error().what();
+  auto response = client->request_streamed("POST", "/load", pipe_fds[0], "application/x-tar");
+  writer.join();
+  ::close(pipe_fds[0]);
+  ASSERT_TRUE(response) << response.error().what();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, summary_of(body));
+  // The same connection goes on with an ordinary request.
+  auto next = client->request("POST", "/echo", "after");
+  ASSERT_TRUE(next) << next.error().what();
+  EXPECT_EQ(next->body, "after");
   expect_nothing_left();
 }
 

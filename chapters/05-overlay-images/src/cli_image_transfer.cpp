@@ -32,18 +32,6 @@ struct SaveOptions {
   std::vector<std::string> images;
 };
 
-std::string read_all(int fd, const std::string& what) {
-  std::string data;
-  std::vector<char> buffer(1 << 16);
-  for (;;) {
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Failure(1, "read " + what + ": " + std::strerror(errno));
-    if (n == 0) return data;
-    data.append(buffer.data(), static_cast<std::size_t>(n));
-  }
-}
-
 // The answer is a JSON message per line: text to print, progress to show,
 // or the error that ends the load (printed alone, exit status 1).
 void print_load_messages(Context& context, const std::string& body) {
@@ -75,21 +63,23 @@ void print_load_messages(Context& context, const std::string& body) {
 }
 
 void load(Context& context, const LoadOptions& options) {
-  std::string archive;
+  base::UniqueFd file;
+  int archive = STDIN_FILENO;
   if (options.input.empty()) {
     if (::isatty(STDIN_FILENO)) throw Failure(1, "requested load from stdin, but stdin is empty");
-    archive = read_all(STDIN_FILENO, "stdin");
   } else {
-    int fd = ::open(options.input.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Failure(1, "open " + options.input + ": " + std::strerror(errno));
-    base::UniqueFd file(fd);
-    archive = read_all(file.get(), options.input);
+    file = base::UniqueFd(::open(options.input.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!file.valid()) throw Failure(1, "open " + options.input + ": " + std::strerror(errno));
+    archive = file.get();
   }
   // Like docker: progress only for a terminal to draw it on.
   bool quiet = options.quiet || !::isatty(STDOUT_FILENO);
   auto client = context.connect();
-  auto response = client.request("POST", std::string("/images/load?quiet=") + (quiet ? "1" : "0"),
-                                 std::move(archive), "application/x-tar");
+  // Sent as it is read: an archive of any size, in 64 KiB of memory.
+  auto response = client.request_streamed("POST", std::string("/images/load?quiet=") + (quiet ? "1" : "0"),
+                                          archive, "application/x-tar");
+  if (!response && response.error().kind() == Errc::system)
+    throw Failure(1, (options.input.empty() ? "stdin" : options.input) + ": " + response.error().what());
   if (!response) throw Failure(1, "error during connect: " + response.error().what());
   if (response->status >= 400) throw Failure(1, "Error response from daemon: " + daemon_message(*response));
   print_load_messages(context, response->body);

@@ -143,6 +143,31 @@ TEST_F(LargeLoadTest, DockerLoadsAnArchiveLargerThanTheBodyLimit) {
       << "peak RSS " << (peak_before >> 10) << " KiB before the load, " << (peak >> 10) << " KiB after";
 }
 
+#ifdef GORAE_CLI_PATH
+// gorae's own CLI sends the archive as it reads it: its peak memory stays
+// far below the archive's size (GNU time's %M, in KiB).
+TEST_F(LargeLoadTest, GoraeLoadStreamsTheArchive) {
+  if (!against_gorae()) GTEST_SKIP() << "gorae's CLI, against goraed";
+#if GORAE_TEST_ASAN
+  GTEST_SKIP() << "the CLI's peak RSS is no measure under AddressSanitizer";
+#endif
+  if (run_command("test -x /usr/bin/time").exit_code != 0) GTEST_SKIP() << "no /usr/bin/time (apt-get install time)";
+  const auto& archive = large_archive();
+  TempDir scratch;
+  auto loaded = run_command("{ /usr/bin/time -f 'peak %M' -o " + scratch.file("time") + " " + GORAE_CLI_PATH + " -H '" +
+                            host_ + "' load -i " + archive.path + " </dev/null; }");
+  EXPECT_EQ(loaded.exit_code, 0) << loaded.output;
+  EXPECT_NE(loaded.output.find("Loaded image: " + kLarge), std::string::npos) << loaded.output;
+  std::ifstream time_file(scratch.file("time"));
+  std::string word;
+  std::size_t peak_kib = 0;
+  time_file >> word >> peak_kib;
+  ASSERT_EQ(word, "peak");
+  EXPECT_LT(peak_kib << 10, archive.size / 4) << "the CLI held the archive: peak " << peak_kib << " KiB";
+  expect_spool_gone();
+}
+#endif
+
 TEST_F(LargeLoadTest, ALargeBrokenArchiveIsRefusedAndLeavesNothing) {
   TempDir dir;
   std::string junk = random_bytes(kRandomSize);

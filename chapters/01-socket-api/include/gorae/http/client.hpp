@@ -36,6 +36,15 @@ class Client {
                                  std::string body = {},
                                  std::string_view content_type = "application/json");
 
+  /// Sends one request whose body is read from `body_fd` (a file, a pipe,
+  /// stdin) to its end and sent as it is read, in chunks, so a body of any
+  /// size takes no more memory than one chunk (`docker load -i`); then
+  /// reads the whole response.
+  /// @return Errc::system when reading `body_fd` fails, Errc::unavailable
+  ///         on transport errors.
+  Result<ClientResponse> request_streamed(std::string_view method, std::string_view target, int body_fd,
+                                          std::string_view content_type);
+
   /// Sends one request and reads only the head: the body is then read
   /// piece by piece with read_some() (a /wait answer, a followed log).
   Result<ClientResponse> request_head(std::string_view method, std::string_view target,
@@ -58,6 +67,7 @@ class Client {
  private:
   struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
+  Result<ClientResponse> read_response(bool head_only);
   std::unique_ptr<Impl> impl_;
 };
 
