@@ -18,10 +18,14 @@
 namespace gorae::cli::detail {
 namespace {
 
-// Blocks `signals` and hands them to the poll loop through a signalfd; the
-// old mask comes back when it goes. Blocked, they cannot interrupt the HTTP
-// calls the loop makes (an interrupted resize could overtake the next one),
-// and a blocked signal is queued even when the shell started us ignoring it.
+// Blocks `signals` and hands them to the poll loop through a signalfd.
+// Blocked, they cannot interrupt the HTTP calls the loop makes (an
+// interrupted resize could overtake the next one), and a blocked signal is
+// queued even when the shell started us ignoring it. They stay blocked when
+// the watch goes: the stream has ended, the CLI only fetches the exit code
+// and exits, and a late copy of a signal already forwarded (timeout(1) and
+// kill(0, ...) send one to us and one to our process group) must not turn
+// the container's exit status into our own death by that signal.
 class SignalWatch {
  public:
   explicit SignalWatch(const std::vector<int>& signals) {
@@ -35,10 +39,7 @@ class SignalWatch {
       throw Failure(1, "signalfd: cannot watch signals");
     }
   }
-  ~SignalWatch() {
-    ::close(fd_);
-    ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
-  }
+  ~SignalWatch() { ::close(fd_); }
   SignalWatch(const SignalWatch&) = delete;
   SignalWatch& operator=(const SignalWatch&) = delete;
   int fd() const { return fd_; }
