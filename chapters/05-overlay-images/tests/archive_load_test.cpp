@@ -222,6 +222,10 @@ struct Hostile {
   std::string config_path, layer_path, tag, expected;
 };
 
+// By name: gtest would print the bytes of the struct, pointers included, and
+// ctest's test names (and the lab's graded list) would change with each build.
+void PrintTo(const Hostile& hostile, std::ostream* out) { *out << hostile.name; }
+
 class HostileManifestTest : public ArchiveTest, public ::testing::WithParamInterface<Hostile> {};
 
 TEST_P(HostileManifestTest, IsRefusedWithAClearError) {
