@@ -72,7 +72,7 @@ class OverlayImages final : public ImageStore {
     if (images::is_mount_point(rootfs_dir)) return {};
     GORAE_ASSIGN_OR_RETURN(images::OverlayLayout layout, layout_for(image_id, rootfs_dir));
     if (!fs::is_directory(layout.lower.back()) || !fs::is_directory(layout.upper))
-      return fail(Errc::not_found, "the container's layers are gone from " + fs::path(rootfs_dir).parent_path().string());
+      return fail(Errc::internal, "the container's layers are gone from " + fs::path(rootfs_dir).parent_path().string());
     return snapshotter_.mount(layout);
   }
 
