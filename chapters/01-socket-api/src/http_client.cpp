@@ -33,18 +33,25 @@ struct Client::Impl {
 
 namespace {
 
-bhttp::request<bhttp::string_body> make_request(std::string_view method, std::string_view target,
-                                                std::string body,
-                                                std::string_view content_type) {
-  bhttp::request<bhttp::string_body> message;
+// The request line and the headers every request of the CLI carries.
+template <class Body>
+bhttp::request<Body> request_head_for(std::string_view method, std::string_view target) {
+  bhttp::request<Body> message;
   message.method_string(method);
   message.target(target);
   message.version(11);
   message.set(bhttp::field::host, "gorae");
   message.set(bhttp::field::user_agent, std::string("gorae-cli/") + build_info::kVersion);
+  message.keep_alive(true);
+  return message;
+}
+
+bhttp::request<bhttp::string_body> make_request(std::string_view method, std::string_view target,
+                                                std::string body,
+                                                std::string_view content_type) {
+  auto message = request_head_for<bhttp::string_body>(method, target);
   if (!body.empty()) message.set(bhttp::field::content_type, content_type);
   message.body() = std::move(body);
-  message.keep_alive(true);
   message.prepare_payload();
   return message;
 }
@@ -100,14 +107,8 @@ Result<ClientResponse> Client::read_response(bool head_only) {
 
 Result<ClientResponse> Client::request_streamed(std::string_view method, std::string_view target, int body_fd,
                                                 std::string_view content_type) {
-  bhttp::request<bhttp::empty_body> message;
-  message.method_string(method);
-  message.target(target);
-  message.version(11);
-  message.set(bhttp::field::host, "gorae");
-  message.set(bhttp::field::user_agent, std::string("gorae-cli/") + build_info::kVersion);
+  auto message = request_head_for<bhttp::empty_body>(method, target);
   message.set(bhttp::field::content_type, content_type);
-  message.keep_alive(true);
   message.chunked(true);
   beast::error_code ec;
   bhttp::request_serializer<bhttp::empty_body> head(message);
