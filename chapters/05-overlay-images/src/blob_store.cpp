@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <random>
 
 #include "gorae/images/blob_store.hpp"
+#include "random_hex.hpp"
 
 namespace gorae::images {
 namespace {
@@ -18,14 +18,6 @@ namespace fs = std::filesystem;
 
 tl::unexpected<Error> sys_error(const std::string& what) {
   return tl::unexpected(Error::from_errno(what));
-}
-
-std::string random_suffix() {
-  std::random_device device;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) out += kHex[device() & 0xf];
-  return out;
 }
 
 Status write_all(int fd, const char* data, std::size_t size, const std::string& path) {
@@ -125,7 +117,7 @@ Result<BlobStore> BlobStore::create(std::string dir) {
 }
 
 Result<BlobWriter> BlobStore::writer() const {
-  std::string temp = dir_ + "/tmp/" + random_suffix();
+  std::string temp = dir_ + "/tmp/" + detail::random_hex(16);
   UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd.valid()) return sys_error("create " + temp);
   return BlobWriter(std::move(fd), std::move(temp), dir_ + "/sha256");

@@ -8,24 +8,16 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "gorae/images/layer_store.hpp"
 #include "layer_fs.hpp"
+#include "random_hex.hpp"
 
 namespace gorae::images {
 namespace {
 
 namespace fs = std::filesystem;
 constexpr std::string_view kTempPrefix = ".tmp-";
-
-std::string random_suffix() {
-  std::random_device device;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) out += kHex[device() & 0xf];
-  return out;
-}
 
 // The temporary directory goes, whatever happened, unless it was renamed.
 class TempLayer {
@@ -79,7 +71,7 @@ Result<std::int64_t> LayerStore::size(const Digest& diff_id) const {
 
 Result<std::int64_t> LayerStore::unpack(int fd, const Digest& diff_id) const {
   if (exists(diff_id)) return size(diff_id);
-  TempLayer temp(dir_ + "/" + std::string(kTempPrefix) + random_suffix());
+  TempLayer temp(dir_ + "/" + std::string(kTempPrefix) + detail::random_hex(16));
   std::string diff = temp.path() + "/diff";
   if (::mkdir(temp.path().c_str(), 0700) != 0 || ::mkdir(diff.c_str(), 0755) != 0)
     return tl::unexpected(Error::from_errno("create " + diff));
@@ -107,7 +99,7 @@ Result<std::int64_t> LayerStore::unpack(int fd, const Digest& diff_id) const {
 Status LayerStore::remove(const Digest& diff_id) const {
   // Renamed out of the way first, so a crash midway leaves a temporary
   // directory (removed at the next start), never half a layer under its name.
-  std::string doomed = dir_ + "/" + std::string(kTempPrefix) + random_suffix();
+  std::string doomed = dir_ + "/" + std::string(kTempPrefix) + detail::random_hex(16);
   if (::rename((dir_ + "/" + diff_id.hex()).c_str(), doomed.c_str()) != 0)
     return errno == ENOENT ? Status{} : tl::unexpected(Error::from_errno("remove layer " + diff_id.str()));
   return detail::remove_tree(doomed);

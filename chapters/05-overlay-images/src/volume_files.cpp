@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "gorae/base/unique_fd.hpp"
+#include "random_hex.hpp"
 
 namespace gorae::volumes {
 namespace {
@@ -40,19 +41,7 @@ int add_size(const char*, const struct stat* info, int kind, struct FTW*) {
 
 }  // namespace
 
-Result<std::string> random_id() {
-  base::UniqueFd urandom(::open("/dev/urandom", O_RDONLY | O_CLOEXEC));
-  unsigned char bytes[32];
-  if (!urandom.valid() || ::read(urandom.get(), bytes, sizeof bytes) != sizeof bytes)
-    return tl::unexpected(Error::from_errno("read /dev/urandom"));
-  std::string hex;
-  for (unsigned char byte : bytes) {
-    char pair[3];
-    std::snprintf(pair, sizeof pair, "%02x", byte);
-    hex += pair;
-  }
-  return hex;
-}
+Result<std::string> random_id() { return images::detail::random_hex(64); }
 
 Status remove_tree(const std::string& path) {
   remove_errno = 0;
